@@ -1,0 +1,1 @@
+"""Adapters to the regions' scheduling systems, and the domain model they all map to."""

@@ -1,0 +1,1 @@
+"""What every simulator shares: realistic seed data and run-time fault injection."""
