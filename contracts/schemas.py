@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 
@@ -35,6 +36,7 @@ def schema_for(interaction: Interaction) -> etree.XMLSchema:
 def validate(schema: etree.XMLSchema, element: etree._Element) -> None:
     """Raise SchemaViolation with the first error when `element` does not validate."""
     if not schema.validate(element):
-        errors = list(schema.error_log)
-        text = errors[0].message if errors else "invalid"
+        error_log: Any = schema.error_log
+        first = next(iter(error_log), None)
+        text = str(first.message) if first is not None else "invalid"
         raise SchemaViolation(text)
