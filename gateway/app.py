@@ -1,0 +1,85 @@
+"""The FastAPI application: settings → database (migrated) → routing table → adapters → faces."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from fastapi import FastAPI
+
+from contracts.catalogue import Generation, by_name
+from gateway.adapter_pool import AdapterPool
+from gateway.audit import AuditLog
+from gateway.db.database import Database
+from gateway.ledger import Ledger
+from gateway.protection import CitizenProtector
+from gateway.routing import RoutingTable
+from gateway.services.scheduling import SchedulingService
+from gateway.settings import Settings
+from gateway.soap.crm11_operations import OPERATIONS as CRM11_OPERATIONS
+from gateway.soap.endpoint import SoapEndpoints
+
+__all__ = ["GatewayState", "create_app", "start_gateway"]
+
+
+@dataclass(slots=True)
+class GatewayState:
+    settings: Settings
+    database: Database
+    routing: RoutingTable
+    adapters: AdapterPool
+    service: SchedulingService
+
+    async def aclose(self) -> None:
+        await self.adapters.aclose()
+        await self.database.dispose()
+
+
+async def start_gateway(settings: Settings, adapters: AdapterPool | None = None) -> GatewayState:
+    """Migrate the database, load the routing table file into it and build the services."""
+    database = Database(settings.database_url)
+    await database.migrate()
+    async with database.sessions.begin() as session:
+        await RoutingTable.from_yaml(settings.routing_file).save(session)
+    async with database.sessions() as session:
+        routing = await RoutingTable.load(session)
+    pool = adapters or AdapterPool()
+    protector = CitizenProtector(settings.audit_key)
+    service = SchedulingService(routing, pool, database, AuditLog(protector), Ledger(protector))
+    return GatewayState(settings, database, routing, pool, service)
+
+
+def create_app(settings: Settings | None = None, adapters: AdapterPool | None = None) -> FastAPI:
+    settings = settings or Settings()
+    holder: dict[str, GatewayState] = {}
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state = await start_gateway(settings, adapters)
+        holder["state"] = state
+        app.state.gateway = state
+        endpoints = SoapEndpoints(
+            state.service,
+            {by_name(Generation.CRM_SCHEDULING_1, name): op for name, op in CRM11_OPERATIONS.items()},
+            max_request_bytes=settings.max_request_bytes,
+            public_base_url=settings.public_base_url,
+        )
+        app.include_router(endpoints.router())
+        try:
+            yield
+        finally:
+            await state.aclose()
+
+    app = FastAPI(
+        title="tidbok-gateway",
+        description="The national booking contracts (crm:scheduling 1.1, scheduling 2) in front of regional systems.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+
+    @app.get("/healthz", tags=["operations"])
+    async def health() -> dict[str, str]:
+        return {"status": "ok" if "state" in holder else "starting"}
+
+    return app

@@ -1,0 +1,1 @@
+"""Contract codecs: each generation's XML mapped to and from the one domain model."""

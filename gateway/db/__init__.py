@@ -1,0 +1,1 @@
+"""Persistence: the routing table, the ledger of bookings made through the gateway, the audit log."""

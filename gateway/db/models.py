@@ -1,0 +1,101 @@
+"""Database models (SQLAlchemy 2). API and contract models live elsewhere; these are rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = ["AdapterInstanceRow", "AuditRow", "Base", "CareUnitRow", "LedgerRow", "RegionRow"]
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dt.datetime: DateTime(timezone=True), dict[str, Any]: JSON}
+
+
+class AdapterInstanceRow(Base):
+    """One configured adapter: a kind (entry point name) with its URL and settings."""
+
+    __tablename__ = "adapter_instances"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(50))
+    base_url: Mapped[str] = mapped_column(String(500))
+    timeout_seconds: Mapped[float] = mapped_column(Float, default=10.0)
+    options: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class RegionRow(Base):
+    """A region (county code) and the adapter instance its system is reached through."""
+
+    __tablename__ = "regions"
+
+    code: Mapped[str] = mapped_column(String(2), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    logical_address: Mapped[str | None] = mapped_column(String(64), unique=True)
+    adapter_name: Mapped[str | None] = mapped_column(ForeignKey("adapter_instances.name"))
+
+
+class CareUnitRow(Base):
+    """A care unit's logical address (HSA-id, upper case) and its region."""
+
+    __tablename__ = "care_units"
+
+    hsa_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))
+    name: Mapped[str | None] = mapped_column(String(200))
+
+
+class LedgerRow(Base):
+    """A write made through the gateway: what was asked, what the region answered."""
+
+    __tablename__ = "ledger"
+    __table_args__ = (
+        UniqueConstraint("idempotency_key", name="uq_ledger_idempotency_key"),
+        Index("ix_ledger_booking", "region_code", "booking_id"),
+        Index("ix_ledger_citizen", "citizen_ref"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(128))
+    operation: Mapped[str] = mapped_column(String(20))  # book | rebook | cancel
+    status: Mapped[str] = mapped_column(String(20))  # pending | done | refused | failed
+    region_code: Mapped[str] = mapped_column(String(2))
+    care_unit: Mapped[str] = mapped_column(String(64))
+    citizen_ref: Mapped[str | None] = mapped_column(String(64))
+    booking_id: Mapped[str | None] = mapped_column(String(128))
+    time_type_id: Mapped[str | None] = mapped_column(String(64))
+    slot_start: Mapped[dt.datetime | None]
+    slot_end: Mapped[dt.datetime | None]
+    result_code: Mapped[str | None] = mapped_column(String(10))
+    error_code: Mapped[str | None] = mapped_column(String(60))
+    result_text: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=_utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=_utcnow, onupdate=_utcnow)
+
+
+class AuditRow(Base):
+    """Who asked what about whom, when, and what came of it. Citizens are stored as keyed hashes."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_citizen", "citizen_ref"), Index("ix_audit_at", "at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(default=_utcnow)
+    consumer_id: Mapped[str | None] = mapped_column(String(64))
+    actor_role: Mapped[str | None] = mapped_column(String(20))
+    actor_ref: Mapped[str | None] = mapped_column(String(64))
+    contract: Mapped[str] = mapped_column(String(120))  # e.g. crm:scheduling:1/MakeBooking
+    logical_address: Mapped[str] = mapped_column(String(64))
+    care_unit: Mapped[str | None] = mapped_column(String(64))
+    citizen_ref: Mapped[str | None] = mapped_column(String(64))
+    booking_id: Mapped[str | None] = mapped_column(String(128))
+    outcome: Mapped[str] = mapped_column(String(20))  # OK | INFO | ERROR | FAULT
+    detail: Mapped[str | None] = mapped_column(Text)
+    correlation_id: Mapped[str | None] = mapped_column(String(64))

@@ -1,0 +1,74 @@
+"""The ledger of writes made through the gateway. A row is opened (pending) before the region is
+called and closed with the region's answer, in the same transaction as the call's audit row; a
+row left pending or uncertain tells an operator exactly which writes need reconciling."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from adapters.domain import BookingOutcome, Timeslot
+from adapters.identifiers import PersonalIdentity
+from gateway.db.models import LedgerRow
+from gateway.protection import CitizenProtector
+
+__all__ = ["Ledger", "LedgerStatus", "WriteIntent"]
+
+
+class LedgerStatus:
+    PENDING = "pending"  # asked the region, no answer yet
+    DONE = "done"  # the region did it (OK or INFO)
+    REFUSED = "refused"  # the region or a rule said no (ERROR)
+    FAILED = "failed"  # the call did not complete; nothing happened
+    UNCERTAIN = "uncertain"  # timed out: the region may or may not have done it
+
+
+@dataclass(frozen=True, slots=True)
+class WriteIntent:
+    operation: str  # book | rebook | cancel
+    region_code: str
+    care_unit: str
+    citizen: PersonalIdentity | None
+    booking_id: str | None = None
+    slot: Timeslot | None = None
+    idempotency_key: str | None = None
+
+
+class Ledger:
+    def __init__(self, protector: CitizenProtector) -> None:
+        self._protector = protector
+
+    def open(self, session: AsyncSession, intent: WriteIntent) -> LedgerRow:
+        slot = intent.slot
+        row = LedgerRow(
+            idempotency_key=intent.idempotency_key,
+            operation=intent.operation,
+            status=LedgerStatus.PENDING,
+            region_code=intent.region_code,
+            care_unit=intent.care_unit,
+            citizen_ref=self._protector.reference(intent.citizen) if intent.citizen else None,
+            booking_id=intent.booking_id,
+            time_type_id=slot.time_type_id if slot else None,
+            slot_start=slot.start if slot else None,
+            slot_end=slot.end if slot else None,
+        )
+        session.add(row)
+        return row
+
+    @staticmethod
+    def close(row: LedgerRow, outcome: BookingOutcome) -> None:
+        row.status = LedgerStatus.DONE if outcome.succeeded else LedgerStatus.REFUSED
+        row.result_code = outcome.code.value
+        row.error_code = outcome.error.value if outcome.error else None
+        row.result_text = outcome.text
+        if outcome.booking_id:
+            row.booking_id = outcome.booking_id
+        row.updated_at = dt.datetime.now(dt.UTC)
+
+    @staticmethod
+    def fail(row: LedgerRow, status: str, detail: str) -> None:
+        row.status = status
+        row.result_text = detail
+        row.updated_at = dt.datetime.now(dt.UTC)

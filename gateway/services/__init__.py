@@ -1,0 +1,1 @@
+"""Generation-neutral services the faces call."""

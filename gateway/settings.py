@@ -1,0 +1,39 @@
+"""All configuration in one object, read from the environment (prefix `TIDBOK_`) or a `.env` file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings"]
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TIDBOK_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///var/tidbok-gateway.sqlite3",
+        description="Any SQLAlchemy async URL; PostgreSQL in production (postgresql+asyncpg://…).",
+    )
+    routing_file: Path = Field(
+        default=_PACKAGE_DIR / "config" / "routing.yaml",
+        description="The routing table (logical address → region → adapter), loaded into the database at start.",
+    )
+    rules_dir: Path | None = Field(default=None, description="Rule files; default: the bundled national set.")
+    audit_key: str = Field(
+        default="change-me-in-production",
+        description="Secret key for the keyed hash that protects personal identity numbers in audit and ledger rows.",
+    )
+    national_logical_address: str = Field(
+        default="5565594230", description="The aggregating platform's address (the national calendar)."
+    )
+    max_request_bytes: int = Field(default=1_000_000, description="Larger SOAP requests are refused.")
+    public_base_url: str | None = Field(
+        default=None, description="Base URL written into published WSDLs; default: the request's own."
+    )
+    region_timeout_seconds: float = Field(default=10.0, description="Default deadline for one region call.")
+    log_level: str = "INFO"
