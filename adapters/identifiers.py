@@ -97,7 +97,7 @@ def mask_personal_numbers(text: str) -> str:
     return _PERSONAL_NUMBER_IN_TEXT.sub(lambda m: f"{m.group(1)}********", text)
 
 
-_HSA_ID = re.compile(r"SE[0-9]{10}-[0-9A-Za-z]{1,31}")
+_HSA_ID = re.compile(r"SE[0-9]{10}-[0-9A-Z]{1,31}", re.IGNORECASE)
 
 
 class HsaId(str):
