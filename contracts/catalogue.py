@@ -119,3 +119,41 @@ def _register_crm_scheduling_1() -> None:
 
 
 _register_crm_scheduling_1()
+
+
+SCHEDULING_2_NAMES = (
+    "CancelAppointment",
+    "ConfirmAppointment",
+    "GetAppointment",
+    "GetAppointments",
+    "GetAvailableDates",
+    "GetAvailableTimeslots",
+    "GetHealthcareFacilities",
+    "GetHealthcareFacility",
+    "GetPractitioners",
+    "GetTimeTypes",
+    "MakeAppointment",
+    "UpdateAppointment",
+)
+# Contracts of the 2.0 domain whose own version is not 2.0 (ConfirmAppointment is new, so 1.0).
+_SCHEDULING_2_CONTRACT_VERSIONS = {"ConfirmAppointment": (1, "1.0")}
+
+
+def _register_scheduling_2() -> None:
+    root = WSDL_ROOT / "scheduling_2.0" / "interactions"
+    for name in SCHEDULING_2_NAMES:
+        major, file_version = _SCHEDULING_2_CONTRACT_VERSIONS.get(name, (2, "2.0"))
+        folder = root / f"{name}Interaction"
+        register(
+            Interaction(
+                name=name,
+                generation=Generation.SCHEDULING_2,
+                responder_namespace=f"urn:riv:supportprocess:logistics:scheduling:{name}Responder:{major}",
+                major_version=major,
+                wsdl_file=folder / f"{name}Interaction_{file_version}_RIVTABP21.wsdl",
+                xsd_file=folder / f"{name}Responder_{file_version}.xsd",
+            )
+        )
+
+
+_register_scheduling_2()
