@@ -31,7 +31,8 @@ _APPLIES_TO: dict[ErrorCode, frozenset[str]] = {
     ErrorCode.APPOINTMENT_IS_NOT_ALLOWED: frozenset({_BOOK}),
     ErrorCode.UPDATE_APPOINTMENT_IS_NOT_ALLOWED: frozenset({_REBOOK}),
     ErrorCode.CANCEL_IS_NOT_ALLOWED: frozenset({_CANCEL}),
-    ErrorCode.APPOINTMENT_IS_ALREADY_CANCELED: frozenset({_REBOOK, _CANCEL}),
+    # GetBookingDetails answers a cancelled booking with a fault saying so
+    ErrorCode.APPOINTMENT_IS_ALREADY_CANCELED: frozenset({_REBOOK, _CANCEL, _DETAILS}),
     ErrorCode.APPOINTMENT_IS_ALREADY_UPDATED: frozenset({_REBOOK, _CANCEL}),
     # an open invitation booked with MakeBooking names a booking id that may not exist
     ErrorCode.APPOINTMENT_DOES_NOT_EXIST: frozenset({_BOOK, _REBOOK, _CANCEL, _DETAILS}),
@@ -49,8 +50,20 @@ def _row(error: ErrorCode, *alternatives: str) -> TextPattern:
 
 
 TEXT_PATTERNS: tuple[TextPattern, ...] = (
+    # the booked time (not the requested one) has passed: too late to act on the booking
     _row(
         ErrorCode.TOO_LATE_TO_CANCEL_APPOINTMENT,
+        r"bokade tiden har (redan )?passerat",
+        r"booked time has (already )?passed",
+    ),
+    _row(
+        ErrorCode.TOO_LATE_TO_UPDATE_APPOINTMENT,
+        r"bokade tiden har (redan )?passerat",
+        r"booked time has (already )?passed",
+    ),
+    _row(
+        ErrorCode.TOO_LATE_TO_CANCEL_APPOINTMENT,
+        r"avbokas senare än",
         r"för sent att avboka",
         r"kan inte (längre )?avbokas (så|för) (sent|nära)",
         r"avbokning(en)? (måste|ska) (ske|göras) senast",
@@ -58,12 +71,14 @@ TEXT_PATTERNS: tuple[TextPattern, ...] = (
     ),
     _row(
         ErrorCode.TOO_LATE_TO_UPDATE_APPOINTMENT,
+        r"ombokas senare än",
         r"för sent att (omboka|ändra)",
         r"ombokning(en)? (måste|ska) (ske|göras) senast",
         r"too late to (rebook|update|change|move)",
     ),
     _row(
         ErrorCode.TOO_LATE_TO_MAKE_APPOINTMENT,
+        r"\bbokas senare än",
         r"för sent att boka",
         r"bokning(en)? (måste|ska) (ske|göras) senast",
         r"too late to (book|make)",
@@ -93,6 +108,20 @@ TEXT_PATTERNS: tuple[TextPattern, ...] = (
         r"har redan en (annan )?(bokad )?tid",
         r"dubbelbok",
         r"already (has|have) (a|an|another) (booking|appointment|time)",
+    ),
+    # an invitation is booked at most once; a time of another kind of visit does not fit it
+    _row(
+        ErrorCode.APPOINTMENT_IS_NOT_ALLOWED,
+        r"kallelsen är redan bokad",
+        r"kan bara bokas en gång",
+        r"invitation (has )?already (been )?booked",
+        r"(gäller|avser) (inte den|en annan) typ av besök",
+        r"kan bara boka tider åt dig själv",
+    ),
+    _row(
+        ErrorCode.UPDATE_APPOINTMENT_IS_NOT_ALLOWED,
+        r"(gäller|avser) (inte den|en annan) typ av besök",
+        r"ingen tid att boka om",
     ),
     _row(
         ErrorCode.REQUESTED_TIME_IS_NO_LONGER_AVAILABLE,
