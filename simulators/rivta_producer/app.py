@@ -15,7 +15,6 @@ demos; `/admin/faults` switches fault injection on and off.
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -33,24 +32,18 @@ from simulators.common.regions import region_by_code
 from simulators.rivta_producer.config import ProducerConfig
 from simulators.rivta_producer.messages import Actor
 from simulators.rivta_producer.operations import OPERATIONS
+from simulators.rivta_producer.privacy import mask_personal_numbers
 from simulators.rivta_producer.seeding import SeedRole, plan_region
 from simulators.rivta_producer.service import SchedulingService, TechnicalError
 from simulators.rivta_producer.store import Store
 from simulators.rivta_producer.xml_codec import DecodeError
 
-__all__ = ["create_app", "mask_personal_numbers"]
+__all__ = ["create_app"]
 
 logger = logging.getLogger("simulators.rivta_producer")
 
 _XML = "text/xml; charset=utf-8"
 _TS = "%Y%m%d%H%M%S"
-_QUOTED_VALUE = re.compile(r"(value ')[^']*(')")
-_LONG_NUMBER = re.compile(r"\d{6,}[-+]?[\dpPtTfF]?\d*")
-
-
-def mask_personal_numbers(text: str) -> str:
-    """Hide anything in a (libxml2) message that could be a personal identity number."""
-    return _LONG_NUMBER.sub("************", _QUOTED_VALUE.sub(r"\1***\2", text))
 
 
 def _fault(code: str, message: str, kind: str) -> Response:

@@ -30,6 +30,7 @@ from simulators.rivta_producer.messages import (
     TimeTypeInfo,
     WriteOutcome,
 )
+from simulators.rivta_producer.privacy import mask_personal_numbers
 from simulators.rivta_producer.store import BookingRecord, SlotRecord, Store, UnitRecord
 
 __all__ = ["SchedulingService", "TechnicalError", "Texts"]
@@ -118,7 +119,7 @@ class SchedulingService:
             raise TechnicalError("missing-logical-address", "LogicalAddress saknas i SOAP-huvudet.")
         key = address.upper()
         if key != self._region.hsa_id.upper() and key not in self._unit_by_key:
-            raise TechnicalError("unknown-logical-address", f"Okänd logisk adress: {address}")
+            raise TechnicalError("unknown-logical-address", f"Okänd logisk adress: {_masked(address)}")
 
     def _scope(self, healthcare_facility: str) -> list[UnitRecord]:
         """The units a request about `healthcare_facility` covers: one unit, or all for the region id."""
@@ -127,13 +128,13 @@ class SchedulingService:
             return list(self._units)
         unit = self._unit_by_key.get(key)
         if unit is None:
-            raise TechnicalError("unknown-care-unit", f"Okänd vårdenhet: {healthcare_facility}")
+            raise TechnicalError("unknown-care-unit", f"Okänd vårdenhet: {_masked(healthcare_facility)}")
         return [unit]
 
     def _unit(self, healthcare_facility: str) -> UnitRecord:
         unit = self._unit_by_key.get(healthcare_facility.upper())
         if unit is None:
-            raise TechnicalError("unknown-care-unit", f"Okänd vårdenhet: {healthcare_facility}")
+            raise TechnicalError("unknown-care-unit", f"Okänd vårdenhet: {_masked(healthcare_facility)}")
         return unit
 
     # -- time ------------------------------------------------------------------------------------
@@ -463,6 +464,11 @@ class SchedulingService:
             message_allowed=allowed,
             is_invitation=booking.is_invitation,
         )
+
+
+def _masked(echoed: str) -> str:
+    """A caller's value echoed in a fault string: cut short, anything like a personnummer hidden."""
+    return mask_personal_numbers(echoed[:64])
 
 
 def _required_times(requested: RequestedTimeslot) -> tuple[str, str]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from simulators.rivta_producer.messages import CitizenInfo
-from simulators.rivta_producer.seeding import SeedPlan
+from simulators.rivta_producer.seeding import SeedPlan, SeedRole
 
 __all__ = [
     "BookingRecord",
@@ -340,7 +340,7 @@ class Store:
                 unit_hsa=seeded.unit_hsa,
                 time_type_id=seeded.time_type_id,
                 slot_id=None if seeded.slot_index is None else seeded.slot_index + 1,
-                is_invitation=seeded.role != "booking",
+                is_invitation=seeded.role != SeedRole.BOOKING,
                 seed_role=seeded.role,
                 purpose=seeded.purpose,
                 reason=seeded.reason,

@@ -25,7 +25,7 @@ from contracts.catalogue import CRM_SCHEDULING_1_NAMES, Generation, by_name
 from contracts.soap import ACTOR_NS, REGISTRY_NS, SOAP_ENV_NS
 from contracts.timeformat import SWEDISH_TIME
 from simulators.rivta_producer import ProducerConfig, create_app
-from simulators.rivta_producer.app import mask_personal_numbers
+from simulators.rivta_producer.privacy import mask_personal_numbers
 
 REPO = Path(__file__).resolve().parents[2]
 CONFORMANCE = REPO.parent / "shared" / "conformance" / "crm_scheduling_1.1"
@@ -189,7 +189,7 @@ def make_request(slot: dict[str, str], subject: str, *, booking_id: str | None =
     )
 
 
-def update_request(booking_id: str, slot: dict[str, str], subject: str) -> etree._Element:
+def update_request(booking_id: str, slot: dict[str, str], subject: str, *, with_info: bool = False) -> etree._Element:
     r = ns("UpdateBooking")
     return element(
         f"{{{r}}}UpdateBooking",
@@ -203,6 +203,8 @@ def update_request(booking_id: str, slot: dict[str, str], subject: str) -> etree
             booking_id=booking_id,
             time_type_id=slot.get("timeTypeID"),
         ),
+        citizen_info(f"{{{r}}}subject_of_care_info", phone="0739876543") if with_info else None,
+        leaf(r, "notification", "Ombokad via 1177") if with_info else None,
     )
 
 
@@ -360,8 +362,12 @@ class Consumer:
         answer = await self.call(cancel_request(self.unit, booking_id, "Förhindrad"), actor=actor)
         return text(answer, "resultCode") or "", text(answer, "resultText")
 
-    async def update(self, booking_id: str, slot: dict[str, str], subject: str) -> tuple[str, str | None]:
-        answer = await self.call(update_request(booking_id, slot, subject), actor=(subject, "subject_of_care"))
+    async def update(
+        self, booking_id: str, slot: dict[str, str], subject: str, *, with_info: bool = False
+    ) -> tuple[str, str | None]:
+        answer = await self.call(
+            update_request(booking_id, slot, subject, with_info=with_info), actor=(subject, "subject_of_care")
+        )
         return text(answer, "resultCode") or "", text(answer, "resultText")
 
 
@@ -738,7 +744,7 @@ async def test_timed_invitation_moved_becomes_a_booking(consumer: Consumer) -> N
     assert listed["isInvitation"] == "true" and listed["purpose"].startswith("<article>")
 
     new_slot = (await consumer.slots(owner, booking_id=invitation_id))[0]
-    code, _ = await consumer.update(invitation_id, new_slot, owner)
+    code, _ = await consumer.update(invitation_id, new_slot, owner, with_info=True)
     assert code in {"OK", "INFO"}
     moved = await consumer.details(invitation_id)
     assert moved["isInvitation"] == "false"
@@ -821,6 +827,19 @@ def test_personal_numbers_are_masked_in_schema_messages() -> None:
     message = "Element 'subject_of_care': [facet 'pattern'] The value '19121212121X' is not accepted"
     assert "191212" not in mask_personal_numbers(message)
     assert "191212" not in mask_personal_numbers("saw 191212121212 here")
+    assert "121212" not in mask_personal_numbers("saw 121212-1212 and 19121212+1212")
+    assert mask_personal_numbers("Okänd vårdenhet: SE2321000016-E0101") == "Okänd vårdenhet: SE2321000016-E0101"
+
+
+async def test_faults_do_not_echo_personal_numbers(consumer: Consumer) -> None:
+    subject = citizen(consumer.seed, 0)
+    body = schedule_request(consumer.unit, subject)
+    fault = await consumer.fault("GetSubjectOfCareSchedule", envelope(body, subject, None))
+    assert fault.kind == "unknown-logical-address" and subject not in fault.message
+    fault = await consumer.fault(
+        "GetSubjectOfCareSchedule", envelope(schedule_request(subject, subject), consumer.unit, None)
+    )
+    assert fault.kind == "unknown-care-unit" and subject not in fault.message
 
 
 # -- fault injection ------------------------------------------------------------------------------
