@@ -10,8 +10,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import httpx
 from zeep import exceptions as zeep_errors
 
@@ -55,7 +53,7 @@ def translate(exc: BaseException, *, region: str | None, interaction: str) -> Ad
         return _fault(exc, region=region, where=where)
     if isinstance(exc, httpx.ConnectTimeout | httpx.ConnectError):
         return RegionUnavailable(f"{where}: could not connect ({type(exc).__name__})", region=region)
-    if isinstance(exc, httpx.TimeoutException | asyncio.TimeoutError):
+    if isinstance(exc, httpx.TimeoutException | TimeoutError):
         return RegionTimeout(f"{where}: no answer in time", region=region)
     if isinstance(exc, httpx.TransportError):
         return RegionUnavailable(f"{where}: connection failed ({type(exc).__name__})", region=region)

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from lxml import etree
 
 from contracts.catalogue import Generation, Interaction, all_interactions, by_body_qname
 from contracts.schemas import compile_schema
 from contracts.soap import ACTOR_NS, REGISTRY_NS, parse_envelope
+from tests.support.conformance import assert_valid, official_schema, require_conformance
 
-REPO = Path(__file__).resolve().parents[3]
-OFFICIAL = REPO.parent / "shared" / "conformance" / "crm_scheduling_1.1"
-BUNDLED_WSDL = REPO / "contracts" / "wsdl" / "crm_scheduling_1.1"
+BUNDLED_WSDL = Path(__file__).resolve().parents[3] / "contracts" / "wsdl" / "crm_scheduling_1.1"
 
 UNIT = "SE2321000016-15CQ"
 OTHER_UNIT = "SE2321000016-16AB"
@@ -25,16 +23,9 @@ SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 CRM_INTERACTIONS: list[Interaction] = all_interactions(Generation.CRM_SCHEDULING_1)
 
 
-def official_schema(relative: str) -> etree.XMLSchema:
-    """An official schema from ../shared/conformance; the test is skipped when it is absent."""
-    path = OFFICIAL / relative
-    if not path.is_file():
-        pytest.skip(f"the official crm:scheduling 1.1 schemas are not here ({OFFICIAL}): ../shared is absent")
-    return compile_schema(path)
-
-
-def official_responder_schema(interaction: Interaction) -> etree.XMLSchema:
-    return official_schema(f"interactions/{interaction.name}Interaction/{interaction.name}Responder_1.1.xsd")
+def official_header_schema(file_name: str) -> etree.XMLSchema:
+    """A header schema of the official 1.1 set (skips, saying why, without ../shared)."""
+    return compile_schema(require_conformance() / "crm_scheduling_1.1" / "core_components" / file_name)
 
 
 def assert_request_conforms(envelope: bytes) -> str:
@@ -43,17 +34,14 @@ def assert_request_conforms(envelope: bytes) -> str:
     parsed = parse_envelope(envelope)
     interaction = by_body_qname(parsed.body.tag)
     assert interaction is not None, f"not a crm:scheduling request: {parsed.body.tag}"
-    schema = official_responder_schema(interaction)
-    assert schema.validate(parsed.body), schema.error_log
+    assert_valid(official_schema(interaction.generation.value, interaction.name), parsed.body)
     headers = {element.tag: element for element in parsed.headers}
     logical = headers.get(f"{{{REGISTRY_NS}}}LogicalAddress")
     assert logical is not None, "LogicalAddress header missing"
-    registry = official_schema("core_components/itintegration_registry_1.0.xsd")
-    assert registry.validate(logical), registry.error_log
+    assert_valid(official_header_schema("itintegration_registry_1.0.xsd"), logical)
     actor = headers.get(f"{{{ACTOR_NS}}}Actor")
     if actor is not None:
-        actor_schema = official_schema("core_components/interoperability_headers_1.0.xsd")
-        assert actor_schema.validate(actor), actor_schema.error_log
+        assert_valid(official_header_schema("interoperability_headers_1.0.xsd"), actor)
     return interaction.name
 
 

@@ -12,14 +12,6 @@ from typing import Any
 import httpx
 import pytest
 import respx
-from rivta_support import (
-    BUNDLED_WSDL,
-    CITIZEN,
-    UNIT,
-    assert_request_conforms,
-    envelope,
-    fault_envelope,
-)
 
 from adapters.domain import (
     Actor,
@@ -46,6 +38,14 @@ from adapters.rivta import RivtaAdapter, build_adapter, create_adapter
 from contracts.catalogue import Generation, by_name
 from contracts.publish import SCHEMA_PATH_PREFIX, published_wsdl, schema_file
 from contracts.soap import ActorHeader, parse_envelope
+from tests.adapters.rivta.rivta_support import (
+    BUNDLED_WSDL,
+    CITIZEN,
+    UNIT,
+    assert_request_conforms,
+    envelope,
+    fault_envelope,
+)
 
 BASE = "http://region01.test"
 unit = HsaId(UNIT)

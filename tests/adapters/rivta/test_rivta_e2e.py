@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import socket
-import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -15,8 +13,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
-from rivta_support import assert_request_conforms
 
 from adapters.domain import (
     Actor,
@@ -37,6 +33,8 @@ from adapters.http import build_http_client
 from adapters.identifiers import HsaId, PersonalIdentity
 from adapters.interface import AdapterSettings
 from adapters.rivta import RivtaAdapter, build_adapter
+from tests.adapters.rivta.rivta_support import assert_request_conforms
+from tests.support.servers import serve_in_thread
 
 pytestmark = pytest.mark.e2e
 
@@ -50,39 +48,12 @@ class Producer:
     seed: dict[str, Any]
 
 
-def _serve(ready: threading.Event, holder: dict[str, Any], sock: socket.socket) -> None:
-    # the app (and its SQLite store) is made in the thread that serves it
-    app = producer_app.create_app(producer_config.ProducerConfig(region_code="01", seed=1))
-    server = uvicorn.Server(
-        uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=1, lifespan="on", access_log=False)
-    )
-    holder["server"] = server
-    ready.set()
-    server.run(sockets=[sock])
-
-
 @pytest.fixture(scope="module")
 def producer() -> Iterator[Producer]:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    ready = threading.Event()
-    holder: dict[str, Any] = {}
-    thread = threading.Thread(target=_serve, args=(ready, holder, sock), daemon=True)
-    thread.start()
-    assert ready.wait(30), "the simulator did not start"
-    server: uvicorn.Server = holder["server"]
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "the simulator did not start"
-        time.sleep(0.02)
-    try:
+    app = producer_app.create_app(producer_config.ProducerConfig(region_code="01", seed=1))
+    with serve_in_thread(app) as url:
         seed = httpx.get(url + "/admin/seed", timeout=10).json()
         yield Producer(url, seed)
-    finally:
-        server.should_exit = True
-        thread.join(15)
-        sock.close()
 
 
 @pytest.fixture

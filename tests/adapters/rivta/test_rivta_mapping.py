@@ -10,15 +10,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from lxml import etree
-from rivta_support import (
-    CITIZEN,
-    CRM_INTERACTIONS,
-    OTHER_CITIZEN,
-    PERFORMER,
-    UNIT,
-    assert_request_conforms,
-    envelope,
-)
 from zeep import AsyncClient, Settings
 from zeep.transports import AsyncTransport
 
@@ -39,6 +30,15 @@ from adapters.domain import (
 from adapters.identifiers import HsaId, PersonalIdentity
 from adapters.rivta import mapping
 from contracts.catalogue import Generation, by_name
+from tests.adapters.rivta.rivta_support import (
+    CITIZEN,
+    CRM_INTERACTIONS,
+    OTHER_CITIZEN,
+    PERFORMER,
+    UNIT,
+    assert_request_conforms,
+    envelope,
+)
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 UTC = dt.UTC
