@@ -33,13 +33,12 @@ from adapters.http import build_http_client
 from adapters.identifiers import HsaId, PersonalIdentity
 from adapters.interface import AdapterSettings
 from adapters.rivta import RivtaAdapter, build_adapter
+from simulators.rivta_producer.app import create_app
+from simulators.rivta_producer.config import ProducerConfig
 from tests.adapters.rivta.rivta_support import assert_request_conforms
 from tests.support.servers import serve_in_thread
 
 pytestmark = pytest.mark.e2e
-
-producer_app = pytest.importorskip("simulators.rivta_producer.app", reason="the 1.1 simulator is not here")
-producer_config = pytest.importorskip("simulators.rivta_producer.config")
 
 
 @dataclass(frozen=True)
@@ -50,7 +49,7 @@ class Producer:
 
 @pytest.fixture(scope="module")
 def producer() -> Iterator[Producer]:
-    app = producer_app.create_app(producer_config.ProducerConfig(region_code="01", seed=1))
+    app = create_app(ProducerConfig(region_code="01", seed=1))
     with serve_in_thread(app) as url:
         seed = httpx.get(url + "/admin/seed", timeout=10).json()
         yield Producer(url, seed)
