@@ -144,12 +144,21 @@ def test_decodes_make_booking() -> None:
 @pytest.mark.parametrize(
     ("inner", "field"),
     [
-        ("<r:healthcare_facility>SE2321000016-E0101</r:healthcare_facility>"
-         "<r:subject_of_care>191212121213</r:subject_of_care>", "subject_of_care"),
-        ("<r:healthcare_facility>not-an-hsa-id</r:healthcare_facility>"
-         "<r:subject_of_care>191212121212</r:subject_of_care>", "healthcare_facility"),
-        ("<r:healthcare_facility>SE2321000016-E0101</r:healthcare_facility>"
-         "<r:subject_of_care>191213321212</r:subject_of_care>", "subject_of_care"),
+        (
+            "<r:healthcare_facility>SE2321000016-E0101</r:healthcare_facility>"
+            "<r:subject_of_care>191212121213</r:subject_of_care>",
+            "subject_of_care",
+        ),
+        (
+            "<r:healthcare_facility>not-an-hsa-id</r:healthcare_facility>"
+            "<r:subject_of_care>191212121212</r:subject_of_care>",
+            "healthcare_facility",
+        ),
+        (
+            "<r:healthcare_facility>SE2321000016-E0101</r:healthcare_facility>"
+            "<r:subject_of_care>191213321212</r:subject_of_care>",
+            "subject_of_care",
+        ),
     ],
 )
 def test_meaningless_values_are_refused_with_the_field_named(inner: str, field: str) -> None:

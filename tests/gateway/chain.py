@@ -1,0 +1,141 @@
+"""The whole chain on loopback for end-to-end tests: a simulated crm:scheduling 1.1 region and the
+gateway in front of it, reached by zeep clients built from the gateway's own `?wsdl`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+import zeep
+from sqlalchemy import create_engine, func, select
+from sqlalchemy.engine import make_url
+
+from gateway.app import create_app
+from gateway.db.models import AuditRow, LedgerRow
+from gateway.settings import Settings
+from simulators.rivta_producer import ProducerConfig
+from simulators.rivta_producer import create_app as create_region
+from tests.support.servers import serve_in_thread
+from tests.support.zeep_conformance import ConformancePlugin
+
+__all__ = ["Chain", "Region", "gateway_on_loopback", "region_on_loopback"]
+
+
+@dataclass
+class Region:
+    url: str
+    seed: dict[str, Any]
+
+    @property
+    def units(self) -> list[str]:
+        return [unit["hsa_id"] for unit in self.seed["care_units"]]
+
+    def unit_offering(self, time_type_id: str) -> str:
+        return next(u["hsa_id"] for u in self.seed["care_units"] if time_type_id in u["time_type_ids"])
+
+    def citizen(self, index: int) -> str:
+        return str(self.seed["citizens"][index]["personal_number"])
+
+    def invitation(self, kind: str) -> dict[str, Any]:
+        return next(i for i in self.seed["invitations"] if i["kind"] == kind)
+
+    def set_faults(self, **settings: Any) -> None:
+        httpx.put(f"{self.url}/admin/faults", json=settings, timeout=5).raise_for_status()
+
+    def clear_faults(self) -> None:
+        httpx.delete(f"{self.url}/admin/faults", timeout=5).raise_for_status()
+
+
+@contextmanager
+def region_on_loopback(tmp: Path, *, seed: int = 11) -> Iterator[Region]:
+    app = create_region(ProducerConfig(region_code="01", seed=seed, database=str(tmp / "region01.sqlite3")))
+    with serve_in_thread(app) as url:
+        yield Region(url, httpx.get(f"{url}/admin/seed", timeout=10).json())
+
+
+def routing_file(tmp: Path, region: Region) -> Path:
+    table = {
+        "adapters": [{"name": "sthlm", "kind": "rivta", "base_url": region.url, "timeout_seconds": 3}],
+        "regions": [
+            {
+                "code": "01",
+                "name": "Region Stockholm",
+                "logical_address": "SE2321000016-R01",
+                "adapter": "sthlm",
+                "care_units": [{"hsa_id": unit} for unit in region.units],
+            },
+            {"code": "25", "name": "Region Norrbotten", "logical_address": "SE2321000230-R25"},
+        ],
+    }
+    path = tmp / "routing.yaml"
+    path.write_text(yaml.safe_dump(table), encoding="utf-8")
+    return path
+
+
+@dataclass
+class Chain:
+    url: str
+    settings: Settings
+    region: Region
+    plugin: ConformancePlugin = field(default_factory=lambda: ConformancePlugin("crm:scheduling:1"))
+    _clients: dict[str, zeep.Client] = field(default_factory=dict)
+
+    def client(self, name: str) -> zeep.Client:
+        if name not in self._clients:
+            self._clients[name] = zeep.Client(f"{self.url}/vp/{name}/1/rivtabp21?wsdl", plugins=[self.plugin])
+        return self._clients[name]
+
+    def call(self, name: str, unit: str, actor: str, *, actor_type: str = "subject_of_care", **body: Any) -> Any:
+        headers = {"LogicalAddress": unit, "actor": {"actorId": actor, "actorType": actor_type}}
+        return getattr(self.client(name).service, name)(**body, _soapheaders=headers)
+
+    def post(self, name: str, payload: bytes, **headers: str) -> httpx.Response:
+        return httpx.post(
+            f"{self.url}/vp/{name}/1/rivtabp21",
+            content=payload,
+            headers={"Content-Type": "text/xml; charset=utf-8", **headers},
+            timeout=30,
+        )
+
+    # ---------------------------------------------------------------- database views
+
+    def _engine(self) -> Any:
+        url = make_url(self.settings.database_url)
+        driver = {"sqlite+aiosqlite": "sqlite", "postgresql+asyncpg": "postgresql+psycopg"}[url.drivername]
+        return create_engine(url.set(drivername=driver))
+
+    def audit_rows(self) -> list[AuditRow]:
+        engine = self._engine()
+        try:
+            with engine.connect() as connection:
+                return list(connection.execute(select(AuditRow).order_by(AuditRow.id)).all())  # type: ignore[arg-type]
+        finally:
+            engine.dispose()
+
+    def count(self, model: type[AuditRow] | type[LedgerRow]) -> int:
+        engine = self._engine()
+        try:
+            with engine.connect() as connection:
+                return int(connection.execute(select(func.count()).select_from(model)).scalar_one())
+        finally:
+            engine.dispose()
+
+
+@contextmanager
+def gateway_on_loopback(tmp: Path, region: Region, database_url: str) -> Iterator[Chain]:
+    settings = Settings(database_url=database_url, routing_file=routing_file(tmp, region), audit_key="test-audit-key")
+    with serve_in_thread(create_app(settings)) as url:
+        yield Chain(url, settings, region)
+
+
+def next_weekday(days_ahead: int = 7) -> dt.date:
+    day = dt.date.today() + dt.timedelta(days=days_ahead)
+    while day.weekday() >= 5:
+        day += dt.timedelta(days=1)
+    return day
