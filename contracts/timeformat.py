@@ -14,7 +14,10 @@ SWEDISH_TIME = ZoneInfo("Europe/Stockholm")
 def parse_timestamp(text: str) -> dt.datetime:
     """`20261201143000` -> aware datetime in Swedish local time. In the autumn hour that occurs
     twice the first (summer time) occurrence is meant; the contract cannot say otherwise."""
-    naive = dt.datetime.strptime(text.strip(), "%Y%m%d%H%M%S")
+    value = text.strip()
+    if len(value) != 14 or not value.isdigit():
+        raise ValueError(f"not a YYYYMMDDhhmmss time stamp: {value[:20]!r}")
+    naive = dt.datetime.strptime(value, "%Y%m%d%H%M%S")
     return naive.replace(tzinfo=SWEDISH_TIME)
 
 
@@ -25,7 +28,10 @@ def format_timestamp(moment: dt.datetime) -> str:
 
 
 def parse_date(text: str) -> dt.date:
-    return dt.datetime.strptime(text.strip(), "%Y%m%d").date()
+    value = text.strip()
+    if len(value) != 8 or not value.isdigit():
+        raise ValueError(f"not a YYYYMMDD date: {value[:20]!r}")
+    return dt.datetime.strptime(value, "%Y%m%d").date()
 
 
 def format_date(day: dt.date) -> str:

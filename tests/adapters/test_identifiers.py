@@ -9,7 +9,9 @@ import pytest
 from adapters.identifiers import HsaId, InvalidIdentifier, PersonalIdentity, luhn_check_digit, mask_personal_numbers
 
 
-@pytest.mark.parametrize("value", ["191212121212", "19121212-1212", "200001019876"[:11] + str(luhn_check_digit("000101987"))])
+@pytest.mark.parametrize(
+    "value", ["191212121212", "19121212-1212", "200001019876"[:11] + str(luhn_check_digit("000101987"))]
+)
 def test_valid_personnummer(value: str) -> None:
     assert len(PersonalIdentity.parse(value).value) == 12
 
