@@ -109,6 +109,12 @@ def format_instant(value: dt.datetime) -> str:
     return value.astimezone(SWEDISH_TIME).isoformat(timespec="seconds")
 
 
+def _minutes(start: dt.datetime, end: dt.datetime) -> int:
+    """Elapsed minutes. In UTC: two datetimes in the same zone subtract as wall clocks in Python,
+    which is an hour off across a DST change."""
+    return int((end.astimezone(dt.UTC) - start.astimezone(dt.UTC)).total_seconds() // 60)
+
+
 def day_start(day: dt.date) -> str:
     """Midnight in Sweden on `day`, as an instant (the offset depends on the day: DST)."""
     return format_instant(dt.datetime.combine(day, dt.time(), tzinfo=SWEDISH_TIME))
@@ -441,7 +447,7 @@ def rebooked_appointment(
         body["status"] = "booked"
     body["slot"] = [{"reference": f"Slot/{slot.id}"}]
     body["start"], body["end"] = slot.start, slot.end
-    body["minutesDuration"] = int((parse_instant(slot.end) - parse_instant(slot.start)).total_seconds() // 60)
+    body["minutesDuration"] = _minutes(parse_instant(slot.start), parse_instant(slot.end))
     body["serviceType"] = [c.model_dump(exclude_none=True) for c in slot.serviceType] or body.get("serviceType")
     body["serviceCategory"] = [c.model_dump(exclude_none=True) for c in slot.serviceCategory] or body.get(
         "serviceCategory"

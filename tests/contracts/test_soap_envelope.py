@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import pytest
-
-from contracts.soap import EnvelopeError, build_fault, parse_envelope, parse_fault, request_headers, build_envelope, ActorHeader
 from lxml import etree
+
+from contracts.soap import (
+    ActorHeader,
+    EnvelopeError,
+    build_envelope,
+    build_fault,
+    parse_envelope,
+    parse_fault,
+    request_headers,
+)
 
 ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 
@@ -49,7 +57,10 @@ def test_reads_body_logical_address_and_actor() -> None:
         ),
         (b"<plain/>", "not-soap11"),
         (f'<s:Envelope xmlns:s="{ENV}"><s:Body/></s:Envelope>'.encode(), "no-body"),
-        (f'<s:Envelope xmlns:s="{ENV}"><s:Body>'.encode() + b"<a>" * 100 + b"</a>" * 100 + b"</s:Body></s:Envelope>", "too-deep"),
+        (
+            f'<s:Envelope xmlns:s="{ENV}"><s:Body>'.encode() + b"<a>" * 100 + b"</a>" * 100 + b"</s:Body></s:Envelope>",
+            "too-deep",
+        ),
     ],
 )
 def test_refuses(payload: bytes, kind: str) -> None:
@@ -69,11 +80,17 @@ def test_fault_round_trip() -> None:
     body = parse_envelope(fault_xml).body
     fault = parse_fault(body)
     assert fault is not None
-    assert (fault.code, fault.message, fault.detail) == ("Client", "TB008 No route for logical address: X", "detail text")
+    assert (fault.code, fault.message, fault.detail) == (
+        "Client",
+        "TB008 No route for logical address: X",
+        "detail text",
+    )
 
 
 def test_request_headers_are_read_back() -> None:
     body = etree.Element("{urn:example}Ping")
-    envelope = parse_envelope(build_envelope(body, request_headers("SE2321000016-E0101", ActorHeader("x", "subject_of_care_agent"))))
+    envelope = parse_envelope(
+        build_envelope(body, request_headers("SE2321000016-E0101", ActorHeader("x", "subject_of_care_agent")))
+    )
     assert envelope.logical_address == "SE2321000016-E0101"
     assert envelope.actor == ActorHeader("x", "subject_of_care_agent")

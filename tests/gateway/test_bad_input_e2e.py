@@ -45,7 +45,8 @@ def envelope(
         )
     if unit is not None:
         headers += f'<l:LogicalAddress xmlns:l="urn:riv:itintegration:registry:1">{unit}</l:LogicalAddress>'
-    return f'{prolog}<s:Envelope xmlns:s="{ENV}"><s:Header>{headers}</s:Header><s:Body>{body}</s:Body></s:Envelope>'.encode()
+    document = f'{prolog}<s:Envelope xmlns:s="{ENV}"><s:Header>{headers}</s:Header><s:Body>{body}</s:Body></s:Envelope>'
+    return document.encode()
 
 
 def schedule_body(unit: str = "SE2321000016-E0101", citizen: str = CITIZEN) -> str:
