@@ -7,7 +7,16 @@ from typing import Any
 
 import pytest
 
-from adapters.domain import SWEDISH_TIME, BookingStatus, ContactChannel, ErrorCode, ResultCode, Timeslot
+from adapters.domain import (
+    SWEDISH_TIME,
+    BookingStatus,
+    CareUnit,
+    ContactChannel,
+    ErrorCode,
+    ResultCode,
+    Timeslot,
+    TimeType,
+)
 from adapters.fhir import mapping
 from adapters.fhir.mapping import Action
 from adapters.fhir.resources import (
@@ -159,8 +168,8 @@ def test_a_time_type_is_taken_from_the_regions_code_system_when_named() -> None:
             }
         ),
     )
-    assert mapping.time_type_of(concepts, TIME_TYPES) == mapping.TimeType("LAK30", "Läkare")
-    assert mapping.time_type_of(concepts) == mapping.TimeType("123", "Läkare")
+    assert mapping.time_type_of(concepts, TIME_TYPES) == TimeType("LAK30", "Läkare")
+    assert mapping.time_type_of(concepts) == TimeType("123", "Läkare")
 
 
 # appointments ---------------------------------------------------------------------------------------
@@ -203,7 +212,7 @@ def test_participants_without_identifiers_take_what_the_caller_knows() -> None:
         participant["actor"].pop("identifier")
     appointment = Appointment.model_validate(bare)
     assert mapping.appointment_to_booking(appointment, now=NOW) is None
-    unit = mapping.CareUnit(hsa_id=UNIT, name="VC")
+    unit = CareUnit(hsa_id=UNIT, name="VC")
     booking = mapping.appointment_to_booking(appointment, now=NOW, citizen=CITIZEN, care_unit=unit)
     assert booking is not None and booking.citizen == CITIZEN and booking.slot.care_unit == UNIT
     assert booking.slot.performer is None
@@ -257,7 +266,7 @@ def _slot_and_view() -> tuple[Slot, mapping.ScheduleView]:
 def test_a_slot_becomes_a_timeslot_of_its_schedule() -> None:
     slot, view = _slot_and_view()
     assert view.performer is not None and view.performer.title == "Läkare"
-    assert view.care_unit == mapping.CareUnit(hsa_id=UNIT, name="VC")
+    assert view.care_unit == CareUnit(hsa_id=UNIT, name="VC")
     timeslot = mapping.slot_to_timeslot(slot, view, view.care_unit)
     assert timeslot.performer == DOCTOR and timeslot.performer_name == "Anna Andersson"
     assert timeslot.time_type_id == "LAK30" and timeslot.care_type_id == "VT01"
