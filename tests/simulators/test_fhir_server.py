@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import sqlite3
 import subprocess
 import sys
@@ -17,6 +18,7 @@ import pytest
 from fastapi import FastAPI
 
 from simulators.fhir_server import create_app
+from simulators.fhir_server.__main__ import _MaskPersonalNumbers
 from simulators.fhir_server.search import parse_date_range
 from simulators.fhir_server.terminology import HSA_ID_SYSTEM, PERSONAL_NUMBER_SYSTEM
 from tests.support.servers import free_port
@@ -560,3 +562,24 @@ def test_the_module_runs_as_a_server() -> None:
     finally:
         process.terminate()
         process.wait(timeout=15)
+
+
+def test_access_log_lines_do_not_carry_personal_numbers() -> None:
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        (
+            "127.0.0.1:5000",
+            "GET",
+            "/Appointment?patient.identifier=urn:oid:1.2.752.129.2.1.3.1%7C199001019802",
+            "1.1",
+            200,
+        ),
+        None,
+    )
+    assert _MaskPersonalNumbers().filter(record)
+    line = record.getMessage()
+    assert "199001019802" not in line and "1990********" in line and "1.2.752.129.2.1.3.1" in line
