@@ -27,6 +27,7 @@ __all__ = [
     "CareUnit",
     "CatalogueQuery",
     "CitizenDetails",
+    "Code",
     "ContactChannel",
     "ErrorCode",
     "Performer",
@@ -106,6 +107,15 @@ class ErrorCode(Enum):
 class BookingStatus(Enum):
     CONFIRMED = "confirmed"
     PRELIMINARY = "preliminary"  # proposed by the clinic, awaiting the citizen's confirmation
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    """A coded value (CV): e.g. a reason code a citizen picked, a SNOMED CT care service."""
+
+    code: str
+    code_system: str
+    display_name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,6 +267,7 @@ class BookingRequest:
     details: CitizenDetails | None = None
     booking_id: str | None = None
     reason: str | None = None
+    reason_code: Code | None = None
     notification: str | None = None
 
 
@@ -269,6 +280,7 @@ class RebookRequest:
     citizen: PersonalIdentity
     details: CitizenDetails | None = None
     reason: str | None = None
+    reason_code: Code | None = None
     notification: str | None = None
 
 
@@ -278,6 +290,7 @@ class CancelRequest:
     booking_id: str
     citizen: PersonalIdentity | None = None
     message: str | None = None
+    reason_code: Code | None = None
 
 
 @dataclass(frozen=True, slots=True)
