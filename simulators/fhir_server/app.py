@@ -126,7 +126,7 @@ def create_app(
     )
     renderer = Renderer(region)
     searcher = Searcher(renderer)
-    bookings = Bookings(database, renderer, searcher, now_of)
+    bookings = Bookings(database, searcher, now_of)
     app.state.database = database
     app.state.region = region
     app.state.faults = install_faults(app, faults)

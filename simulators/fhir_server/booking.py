@@ -19,8 +19,7 @@ from typing import Any
 from simulators.common.seed import luhn_digit
 from simulators.fhir_server.models import AppointmentIn, PatientIn, Reference, SlotIn
 from simulators.fhir_server.outcomes import FhirError
-from simulators.fhir_server.queries import APPOINTMENT_SELECT, PATIENT_SELECT, SLOT_SELECT, fetch_one
-from simulators.fhir_server.resources import Renderer
+from simulators.fhir_server.queries import SLOT_SELECT, fetch_one
 from simulators.fhir_server.search import Searcher
 from simulators.fhir_server.store import INACTIVE_SQL, Database, refresh_slot
 from simulators.fhir_server.terminology import PERSONAL_NUMBER_SYSTEM
@@ -53,11 +52,8 @@ def _valid_personal_number(value: str) -> bool:
 
 
 class Bookings:
-    def __init__(
-        self, database: Database, renderer: Renderer, searcher: Searcher, clock: Callable[[], dt.datetime]
-    ) -> None:
+    def __init__(self, database: Database, searcher: Searcher, clock: Callable[[], dt.datetime]) -> None:
         self.database = database
-        self.renderer = renderer
         self.searcher = searcher
         self.clock = clock
 
@@ -76,7 +72,7 @@ class Bookings:
             if if_none_exist is not None:
                 existing = self._conditional(db, "Patient", if_none_exist)
                 if existing is not None:
-                    return 200, self.renderer.patient(fetch_one(db, PATIENT_SELECT, "patient", existing))  # type: ignore[arg-type]
+                    return 200, self.searcher.read(db, "Patient", existing)
             if db.execute("SELECT 1 FROM patient WHERE personal_number = ?", (number,)).fetchone():
                 raise FhirError(409, "duplicate", "a Patient with this personnummer exists", detail_code="DUPLICATE")
             name = body.name[0] if body.name else None
@@ -94,7 +90,7 @@ class Bookings:
                     now,
                 ),
             )
-            return 201, self.renderer.patient(fetch_one(db, PATIENT_SELECT, "patient", patient_id))  # type: ignore[arg-type]
+            return 201, self.searcher.read(db, "Patient", patient_id)
 
     # Appointment: book ---------------------------------------------------------------------------
 
@@ -276,12 +272,12 @@ class Bookings:
                 "INSERT INTO slot VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)",
                 (slot_id, schedule_id, start, end, body.status, schedule["capacity"], body.comment, now),
             )
-            return 201, self.renderer.slot(fetch_one(db, SLOT_SELECT, "slot", slot_id))  # type: ignore[arg-type]
+            return 201, self.searcher.read(db, "Slot", slot_id)
 
     # helpers -------------------------------------------------------------------------------------
 
     def _appointment(self, db: sqlite3.Connection, appointment_id: str) -> JSON:
-        return self.renderer.appointment(fetch_one(db, APPOINTMENT_SELECT, "appointment", appointment_id))  # type: ignore[arg-type]
+        return self.searcher.read(db, "Appointment", appointment_id)
 
     def _conditional(self, db: sqlite3.Connection, kind: str, params: Sequence[tuple[str, str]]) -> str | None:
         matches = self.searcher.match_ids(db, kind, params)
