@@ -38,7 +38,7 @@ from adapters.domain import (
 )
 from adapters.identifiers import HsaId, PersonalIdentity
 
-__all__ = ["ENTRY_POINT_GROUP", "AdapterFactory", "AdapterSettings", "RegionAdapter"]
+__all__ = ["ENTRY_POINT_GROUP", "AdapterFactory", "AdapterSettings", "ConfirmingAdapter", "RegionAdapter"]
 
 ENTRY_POINT_GROUP = "tidbok_gateway.adapters"
 
@@ -84,6 +84,16 @@ class RegionAdapter(Protocol):
     async def cancel_booking(self, ctx: RequestContext, request: CancelRequest) -> BookingOutcome: ...
 
     async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class ConfirmingAdapter(Protocol):
+    """An optional capability: the citizen confirms a preliminary booking, a time the clinic
+    proposed (scheduling 2 ConfirmAppointment). Test with `isinstance(adapter, ConfirmingAdapter)`."""
+
+    async def confirm_booking(
+        self, ctx: RequestContext, care_unit: HsaId, booking_id: str, citizen: PersonalIdentity
+    ) -> BookingOutcome: ...
 
 
 AdapterFactory = Callable[[AdapterSettings], RegionAdapter]
