@@ -17,28 +17,41 @@ class UnknownAdapterKind(LookupError):
     pass
 
 
-def available_kinds() -> dict[str, AdapterFactory]:
+def available_kinds() -> list[str]:
     """Every installed adapter kind, by entry-point name."""
-    found: dict[str, AdapterFactory] = {}
-    for entry_point in entry_points(group=ENTRY_POINT_GROUP):
-        found[entry_point.name] = entry_point.load()
-    return found
+    return sorted(entry_point.name for entry_point in entry_points(group=ENTRY_POINT_GROUP))
+
+
+def _load_factory(kind: str) -> AdapterFactory | None:
+    """Import one adapter kind's factory, only when a route needs it."""
+    for entry_point in entry_points(group=ENTRY_POINT_GROUP, name=kind):
+        factory: AdapterFactory = entry_point.load()
+        return factory
+    return None
 
 
 class AdapterPool:
     def __init__(self, factories: dict[str, AdapterFactory] | None = None) -> None:
-        self._factories = factories if factories is not None else available_kinds()
+        self._factories: dict[str, AdapterFactory] = dict(factories or {})
+        self._use_entry_points = factories is None
         self._instances: dict[str, RegionAdapter] = {}
         self._lock = asyncio.Lock()
+
+    def _factory(self, kind: str) -> AdapterFactory:
+        factory = self._factories.get(kind)
+        if factory is None and self._use_entry_points:
+            factory = _load_factory(kind)
+            if factory is not None:
+                self._factories[kind] = factory
+        if factory is None:
+            known = available_kinds() if self._use_entry_points else sorted(self._factories)
+            raise UnknownAdapterKind(f"adapter kind {kind!r} is not installed (known: {', '.join(known)})")
+        return factory
 
     def get(self, config: AdapterConfig) -> RegionAdapter:
         instance = self._instances.get(config.name)
         if instance is None:
-            factory = self._factories.get(config.kind)
-            if factory is None:
-                raise UnknownAdapterKind(
-                    f"adapter kind {config.kind!r} is not installed (known: {', '.join(sorted(self._factories))})"
-                )
+            factory = self._factory(config.kind)
             instance = factory(
                 AdapterSettings(
                     name=config.name,

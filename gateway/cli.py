@@ -48,6 +48,7 @@ def _simulate(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from gateway.demo import run_demo
 
+    os.makedirs(args.workdir, exist_ok=True)
     return asyncio.run(run_demo(host=args.host, port=args.port, seed=args.seed, workdir=args.workdir))
 
 

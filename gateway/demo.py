@@ -59,7 +59,6 @@ def demo_plan() -> list[tuple[Region, str]]:
 async def _start(app: Any, host: str, port: int) -> tuple[uvicorn.Server, asyncio.Task[None]]:
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, lifespan="on")
     server = uvicorn.Server(config)
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():
@@ -71,9 +70,7 @@ async def _start(app: Any, host: str, port: int) -> tuple[uvicorn.Server, asynci
 
 def _units_from_seed(seed: dict[str, Any]) -> list[dict[str, str]]:
     units = seed.get("units") or seed.get("care_units") or []
-    return [
-        {"hsa_id": str(u.get("hsa_id")), **({"name": str(u["name"])} if u.get("name") else {})} for u in units
-    ]
+    return [{"hsa_id": str(u.get("hsa_id")), **({"name": str(u["name"])} if u.get("name") else {})} for u in units]
 
 
 async def run_demo(*, host: str, port: int, seed: int, workdir: str) -> int:
@@ -82,7 +79,6 @@ async def run_demo(*, host: str, port: int, seed: int, workdir: str) -> int:
 
     configure_logging("WARNING")
     folder = Path(workdir)
-    folder.mkdir(parents=True, exist_ok=True)
     servers: list[tuple[uvicorn.Server, asyncio.Task[None]]] = []
     routing: dict[str, Any] = {"adapters": [], "regions": []}
     seeds: dict[str, Any] = {}
@@ -90,18 +86,29 @@ async def run_demo(*, host: str, port: int, seed: int, workdir: str) -> int:
         for offset, (region, kind) in enumerate(demo_plan(), start=1):
             sim_port = port + 100 + offset
             database = str(folder / f"region-{region.code}-{kind}.sqlite3")
-            servers.append(await _start(simulator_app(kind, region=region.code, seed=seed, database=database), host, sim_port))
+            app = simulator_app(kind, region=region.code, seed=seed, database=database)
+            servers.append(await _start(app, host, sim_port))
             base_url = f"http://{host}:{sim_port}"
             seed_info = (await client.get(f"{base_url}/admin/seed")).raise_for_status().json()
             seeds[region.code] = {"kind": kind, "url": base_url, "seed": seed_info}
             adapter_name = f"region-{region.code}-{kind}"
             routing["adapters"].append(
-                {"name": adapter_name, "kind": SIMULATOR_KINDS[kind].adapter_kind, "base_url": base_url,
-                 "timeout_seconds": 5, "options": SIMULATOR_KINDS[kind].adapter_options}
+                {
+                    "name": adapter_name,
+                    "kind": SIMULATOR_KINDS[kind].adapter_kind,
+                    "base_url": base_url,
+                    "timeout_seconds": 5,
+                    "options": SIMULATOR_KINDS[kind].adapter_options,
+                }
             )
             routing["regions"].append(
-                {"code": region.code, "name": region.name, "logical_address": region.hsa_id,
-                 "adapter": adapter_name, "care_units": _units_from_seed(seed_info)}
+                {
+                    "code": region.code,
+                    "name": region.name,
+                    "logical_address": region.hsa_id,
+                    "adapter": adapter_name,
+                    "care_units": _units_from_seed(seed_info),
+                }
             )
     routing_file = folder / "routing.yaml"
     routing_file.write_text(yaml.safe_dump(routing, allow_unicode=True, sort_keys=False), encoding="utf-8")
@@ -137,14 +144,16 @@ def _print_welcome(host: str, port: int, seeds: dict[str, Any], folder: Path) ->
     print(f"  a WSDL            {base}/vp/GetAllTimeTypes/1/rivtabp21?wsdl")
     for code, info in seeds.items():
         print(f"  region {code}  {info['kind']:<8} {info['url']}")
+    responder = "urn:riv:crm:scheduling:GetAllTimeTypesResponder"
     print("a sample call (list the time types of one unit):")
     print(
         f"""  curl -s {base}/vp/GetAllTimeTypes/1/rivtabp21 -H 'Content-Type: text/xml' --data '<soapenv:Envelope
     xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Header>
-    <Actor xmlns="urn:riv:interoperability:headers:1"><actorId>{citizen}</actorId><actorType>subject_of_care</actorType></Actor>
+    <Actor xmlns="urn:riv:interoperability:headers:1"><actorId>{citizen}</actorId>
+    <actorType>subject_of_care</actorType></Actor>
     <LogicalAddress xmlns="urn:riv:itintegration:registry:1">{unit}</LogicalAddress></soapenv:Header><soapenv:Body>
-    <GetAllTimeTypes xmlns="urn:riv:crm:scheduling:GetAllTimeTypesResponder:1"><healthcare_facility>{unit}</healthcare_facility>
-    <subject_of_care xmlns="urn:riv:crm:scheduling:GetAllTimeTypesResponder:1.1">{citizen}</subject_of_care>
+    <GetAllTimeTypes xmlns="{responder}:1"><healthcare_facility>{unit}</healthcare_facility>
+    <subject_of_care xmlns="{responder}:1.1">{citizen}</subject_of_care>
     </GetAllTimeTypes></soapenv:Body></soapenv:Envelope>'"""
     )
     print("seeded citizens, units and invitations per region:", folder / "seed.json")

@@ -27,6 +27,7 @@ class FaultKind(Enum):
     ACTOR_NOT_PERMITTED = ("TB012", "Client", "The actor may not act for this subject of care")
     BOOKING_NOT_FOUND = ("TB013", "Client", "Booking not found")
     REGION_NOT_CONNECTED = ("TB014", "Server", "The care unit's region is not connected")
+    NOT_EXPRESSIBLE = ("TB015", "Client", "The region's contract cannot carry this request without more data")
     REGION_UNAVAILABLE = ("TB020", "Server", "The regional system could not be reached")
     REGION_TIMEOUT = ("TB021", "Server", "The regional system did not answer in time")
     REGION_ERROR = ("TB022", "Server", "The regional system answered with an error")

@@ -176,9 +176,7 @@ class RoutingTable:
         except (OSError, yaml.YAMLError) as exc:
             raise RoutingFileError(f"{path}: {exc}") from exc
         except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}" for error in exc.errors()
-            )
+            problems = "; ".join(f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}" for error in exc.errors())
             raise RoutingFileError(f"{path}: {problems}") from exc
         adapters = {
             a.name: AdapterConfig(a.name, a.kind, a.base_url, a.timeout_seconds, dict(a.options))

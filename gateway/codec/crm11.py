@@ -190,9 +190,7 @@ def decode_cancel(body: etree._Element) -> CancelRequest:
 
 
 def _response(name: str) -> etree._Element:
-    return etree.Element(
-        f"{{{responder(name)}}}{name}Response", nsmap={"r": responder(name), "c": CORE, "c11": EXT}
-    )
+    return etree.Element(f"{{{responder(name)}}}{name}Response", nsmap={"r": responder(name), "c": CORE, "c11": EXT})
 
 
 def _add_timeslot(
@@ -240,9 +238,7 @@ def encode_schedule(bookings: list[Booking]) -> etree._Element:
 
 def encode_booking_details(booking: Booking) -> etree._Element:
     response = _response("GetBookingDetails")
-    _add_timeslot(
-        response, responder("GetBookingDetails"), "timeslotDetail", booking.slot, booking=booking, flags=True
-    )
+    _add_timeslot(response, responder("GetBookingDetails"), "timeslotDetail", booking.slot, booking=booking, flags=True)
     return response
 
 

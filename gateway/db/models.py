@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["AdapterInstanceRow", "AuditRow", "Base", "CareUnitRow", "LedgerRow", "RegionRow"]
+__all__ = ["AdapterInstanceRow", "AuditRow", "Base", "CareUnitRow", "IdMappingRow", "LedgerRow", "RegionRow"]
 
 
 def _utcnow() -> dt.datetime:
@@ -99,3 +99,24 @@ class AuditRow(Base):
     outcome: Mapped[str] = mapped_column(String(20))  # OK | INFO | ERROR | FAULT
     detail: Mapped[str | None] = mapped_column(Text)
     correlation_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class IdMappingRow(Base):
+    """A scheduling 2 id the gateway minted or passed on, and what it stands for in the region.
+
+    `kind` slot: `slot` holds the time as the region identifies it (a 1.1 producer by times and
+    attributes); kind appointment: `native_id` is the region's booking id. `citizen_ref` binds the
+    id to the citizen it was shown to (None: shown to nobody in particular)."""
+
+    __tablename__ = "id_mappings"
+    __table_args__ = (Index("ix_id_mappings_native", "kind", "region_code", "native_id"),)
+
+    uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12))  # slot | appointment
+    region_code: Mapped[str] = mapped_column(String(2))
+    care_unit: Mapped[str] = mapped_column(String(64))
+    native_id: Mapped[str | None] = mapped_column(String(128))
+    slot: Mapped[dict[str, Any] | None]
+    citizen_ref: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=_utcnow)
+    expires_at: Mapped[dt.datetime | None]

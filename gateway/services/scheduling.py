@@ -7,6 +7,7 @@ what it returns. Nothing here knows XML.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import TypeVar
@@ -41,6 +42,8 @@ from gateway.routing import RegionNotConnected, Route, RoutingTable, UnknownLogi
 __all__ = ["Call", "SchedulingService"]
 
 T = TypeVar("T")
+
+log = logging.getLogger("tidbok.service")
 
 NOT_FOUND_TEXT = "Bokningen finns inte."
 
@@ -88,6 +91,19 @@ class SchedulingService:
         if citizen is not None and actor is not None and actor.is_citizen and actor.actor_id != citizen.value:
             raise GatewayError(FaultKind.ACTOR_NOT_PERMITTED)
 
+    @classmethod
+    def _failure(cls, route: Route, exc: Exception) -> GatewayError:
+        """What a failed adapter call means to the consumer. A ValueError is the adapter saying the
+        region's contract cannot carry the request (e.g. a 1.1 region needs a personnummer)."""
+        if isinstance(exc, AdapterError):
+            return cls._region_failure(route, exc)
+        if isinstance(exc, GatewayError):
+            return exc
+        if isinstance(exc, ValueError):
+            return GatewayError(FaultKind.NOT_EXPRESSIBLE, mask_personal_numbers(str(exc))[:200])
+        log.exception("adapter call failed unexpectedly (region %s)", route.region_code)
+        return GatewayError(FaultKind.INTERNAL)
+
     @staticmethod
     def _region_failure(route: Route, exc: AdapterError) -> GatewayError:
         detail = f"region {route.region_code}: {mask_personal_numbers(str(exc))}"
@@ -116,8 +132,8 @@ class SchedulingService:
         event = AuditEvent(call.contract, call.context, "OK", care_unit, citizen, booking_id)
         try:
             result = await operation(adapter)
-        except AdapterError as exc:
-            failure = self._region_failure(route, exc)
+        except Exception as exc:
+            failure = self._failure(route, exc)
             await self._record(_with(event, outcome="FAULT", detail=failure.kind.code))
             raise failure from exc
         await self._record(event)
@@ -175,7 +191,8 @@ class SchedulingService:
         bookings = await self._read(
             call, lambda a: a.get_schedule(call.context, care_unit, citizen), care_unit=care_unit, citizen=citizen
         )
-        return [b for b in bookings if b.citizen == citizen]
+        # Open invitations (no time yet) are not booked times: the contract leaves them out.
+        return [b for b in bookings if b.citizen == citizen and not b.slot.is_open]
 
     async def booking(self, call: Call, care_unit: HsaId, booking_id: str) -> Booking:
         """One booking; BOOKING_NOT_FOUND when the region does not know it or it is someone else's."""
@@ -183,8 +200,8 @@ class SchedulingService:
         event = AuditEvent(call.contract, call.context, "OK", care_unit, None, booking_id)
         try:
             found = await adapter.get_booking(call.context, care_unit, booking_id)
-        except AdapterError as exc:
-            failure = self._region_failure(route, exc)
+        except Exception as exc:
+            failure = self._failure(route, exc)
             await self._record(_with(event, outcome="FAULT", detail=failure.kind.code))
             raise failure from exc
         if found is None or not self._may_see(call, found):
@@ -242,12 +259,10 @@ class SchedulingService:
         """The booking a write refers to, read from the region (the record of its calendar)."""
         try:
             return await adapter.get_booking(call.context, care_unit, booking_id)
-        except AdapterError as exc:
-            failure = self._region_failure(route, exc)
+        except Exception as exc:
+            failure = self._failure(route, exc)
             await self._record(
-                AuditEvent(
-                    call.contract, call.context, "FAULT", care_unit, None, booking_id, detail=failure.kind.code
-                )
+                AuditEvent(call.contract, call.context, "FAULT", care_unit, None, booking_id, detail=failure.kind.code)
             )
             raise failure from exc
 
@@ -273,8 +288,8 @@ class SchedulingService:
             row = self.ledger.open(session, intent)
         try:
             outcome = await operation()
-        except AdapterError as exc:
-            failure = self._region_failure(route, exc)
+        except Exception as exc:
+            failure = self._failure(route, exc)
             status = LedgerStatus.UNCERTAIN if isinstance(exc, RegionTimeout) else LedgerStatus.FAILED
             async with self.database.sessions.begin() as session:
                 row = await session.merge(row)
