@@ -30,6 +30,11 @@ def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0, *, fold:
     return dt.datetime(year, month, day, hour, minute, tzinfo=STHLM, fold=fold)
 
 
+def after(moment: dt.datetime, span: dt.timedelta) -> dt.datetime:
+    """`span` of real time after `moment` (aware arithmetic on one zone would add wall-clock time)."""
+    return (moment.astimezone(dt.UTC) + span).astimezone(STHLM)
+
+
 NOW = at(2026, 3, 2, 12, 0)  # a Monday; tests count from here
 
 CV = {"code_system": "1.2.752.116.2.1.1"}
