@@ -19,6 +19,7 @@ from rules.errors import RuleFileError, RuleFileProblem
 from rules.facts import ActiveBooking, BookingFacts, CitizenFacts, ReasonFacts, ReferralFacts, SlotFacts
 from rules.ruleset import EffectiveRules, Layer, RuleSet, Scope, Sourced, directory_fingerprint
 from rules.schema import CodedValue, Information, TimeTypeRules
+from rules.store import ReloadResult, ReloadStatus, RuleStore
 from rules.view import AppointmentRuleView, TimeTypeView, time_type_view
 from rules.vocabulary import Access, Channel, ErrorCode, Process, ReasonCode, ReasonRequirement, ReferralKind
 
@@ -43,10 +44,13 @@ __all__ = [
     "ReasonRequirement",
     "ReferralFacts",
     "ReferralKind",
+    "ReloadResult",
+    "ReloadStatus",
     "RuleFileError",
     "RuleFileProblem",
     "RuleSet",
     "RuleSource",
+    "RuleStore",
     "RuleTrace",
     "Scope",
     "SlotFacts",
