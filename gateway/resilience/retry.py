@@ -1,0 +1,101 @@
+"""Reads retried with backoff; writes never (DESIGN §6: a write is retried only where the adapter
+proves it idempotent, and that is not this layer's to know).
+
+A read is retried only when the region could not be reached or did not answer in time
+(`RegionUnavailable`, `RegionTimeout`): a request the region rejected or an answer it garbled
+(`RegionRejectedRequest`, `RegionProtocolError`) will not improve by asking again, and an open
+breaker (`RegionCircuitOpen`) means the region is being left alone. Waits grow exponentially with
+full jitter (a uniform draw below the bound) so that callers of a recovering region spread out. A
+total deadline bounds the whole read: no wait that would end past it, and each attempt is cut at
+it (reported as `RegionTimeout`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, wait_random_exponential
+
+from adapters.errors import RegionTimeout, RegionUnavailable
+from adapters.interface import RegionAdapter
+from gateway.resilience.clock import Clock
+from gateway.resilience.decorator import AdapterDecorator
+from gateway.resilience.errors import RegionCircuitOpen
+
+__all__ = ["RetryingAdapter", "is_retryable"]
+
+T = TypeVar("T")
+
+log = logging.getLogger("tidbok.resilience.retry")
+
+
+def is_retryable(exc: BaseException) -> bool:
+    return isinstance(exc, RegionUnavailable | RegionTimeout) and not isinstance(exc, RegionCircuitOpen)
+
+
+class RetryingAdapter(AdapterDecorator):
+    def __init__(
+        self,
+        inner: RegionAdapter,
+        *,
+        attempts: int,
+        initial_backoff: float,
+        max_backoff: float,
+        deadline: float,
+        clock: Clock,
+        region: str | None = None,
+    ) -> None:
+        super().__init__(inner)
+        self.attempts = attempts
+        self.initial_backoff = initial_backoff
+        self.max_backoff = max_backoff
+        self.deadline = deadline
+        self.region = region
+        self._clock = clock
+
+    async def _read(self, operation: str, call: Callable[[], Awaitable[T]]) -> T:
+        ends_at = self._clock.monotonic() + self.deadline
+
+        def stop(state: RetryCallState) -> bool:
+            if state.attempt_number >= self.attempts:
+                return True
+            return self._clock.monotonic() + state.upcoming_sleep >= ends_at
+
+        def before_sleep(state: RetryCallState) -> None:
+            failure = state.outcome.exception() if state.outcome else None
+            log.info(
+                "retrying %s at region %s after %s (attempt %d of %d, waiting %.3f s)",
+                operation,
+                self.region,
+                type(failure).__name__,
+                state.attempt_number,
+                self.attempts,
+                state.upcoming_sleep,
+            )
+
+        # One retrying object per read: tenacity keeps per-run state on it.
+        retrying = AsyncRetrying(
+            stop=stop,
+            wait=wait_random_exponential(multiplier=self.initial_backoff, max=self.max_backoff),
+            retry=retry_if_exception(is_retryable),
+            sleep=self._clock.sleep,
+            before_sleep=before_sleep,
+            reraise=True,
+        )
+        result: T = await retrying(self._attempt, operation, call, ends_at)
+        return result
+
+    async def _attempt(self, operation: str, call: Callable[[], Awaitable[T]], ends_at: float) -> T:
+        remaining = ends_at - self._clock.monotonic()
+        try:
+            async with asyncio.timeout(max(remaining, 0.0)) as scope:
+                return await call()
+        except TimeoutError as exc:
+            if scope.expired():
+                raise RegionTimeout(
+                    f"{operation}: no answer within the read deadline of {self.deadline:g} s", region=self.region
+                ) from exc
+            raise

@@ -1,0 +1,148 @@
+"""Reads are retried with bounded, jittered backoff within a deadline, only when the region could
+not be reached or did not answer; writes never."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from adapters.errors import RegionProtocolError, RegionRejectedRequest, RegionTimeout, RegionUnavailable
+from gateway.resilience.clock import SystemClock
+from gateway.resilience.decorator import decorate
+from gateway.resilience.errors import RegionCircuitOpen
+from gateway.resilience.retry import RetryingAdapter
+from tests.gateway.resilience.fakes import FakeAdapter, FakeClock, FakeConfirmingAdapter
+from tests.gateway.resilience.requests import READS, WRITES, call
+
+
+def retrying(
+    inner: FakeAdapter,
+    clock: FakeClock | SystemClock,
+    *,
+    attempts: int = 3,
+    initial: float = 0.1,
+    maximum: float = 1.0,
+    deadline: float = 10.0,
+) -> RetryingAdapter:
+    return decorate(
+        RetryingAdapter,
+        inner,
+        attempts=attempts,
+        initial_backoff=initial,
+        max_backoff=maximum,
+        deadline=deadline,
+        clock=clock,
+        region="01",
+    )
+
+
+@pytest.mark.parametrize("operation", READS)
+@pytest.mark.parametrize("failure", [RegionUnavailable("down"), RegionTimeout("slow")], ids=["unavailable", "timeout"])
+async def test_every_read_is_retried_when_the_region_did_not_answer(operation: str, failure: Exception) -> None:
+    clock = FakeClock()
+    inner = FakeAdapter()
+    inner.fail_next(failure)
+    result = await call(retrying(inner, clock), operation)
+    assert result == await call(FakeAdapter(), operation)
+    assert inner.count(operation) == 2
+    assert len(clock.sleeps) == 1
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        RegionRejectedRequest("client fault"),
+        RegionProtocolError("not xml"),
+        RegionCircuitOpen("open", breaker="01/a", retry_after=3.0),
+        ValueError("cannot express"),
+    ],
+    ids=["rejected", "protocol", "circuit-open", "value-error"],
+)
+async def test_a_read_is_not_retried_when_asking_again_cannot_help(failure: Exception) -> None:
+    clock = FakeClock()
+    inner = FakeAdapter()
+    inner.fail_next(failure)
+    with pytest.raises(type(failure)):
+        await call(retrying(inner, clock), "get_available_timeslots")
+    assert inner.count("get_available_timeslots") == 1
+    assert clock.sleeps == []
+
+
+@pytest.mark.parametrize("operation", [*WRITES, "confirm_booking"])
+@pytest.mark.parametrize("failure", [RegionUnavailable("down"), RegionTimeout("slow")], ids=["unavailable", "timeout"])
+async def test_writes_are_never_retried(operation: str, failure: Exception) -> None:
+    clock = FakeClock()
+    inner = FakeConfirmingAdapter()
+    inner.fail_next(failure)
+    with pytest.raises(type(failure)):
+        await call(retrying(inner, clock), operation)
+    assert inner.count(operation) == 1
+    assert clock.sleeps == []
+
+
+async def test_attempts_are_bounded_and_the_last_failure_is_raised() -> None:
+    clock = FakeClock()
+    inner = FakeAdapter()
+    inner.fail_next(RegionUnavailable("first"), RegionUnavailable("second"), RegionTimeout("third"))
+    with pytest.raises(RegionTimeout, match="third"):
+        await call(retrying(inner, clock, attempts=3), "get_available_dates")
+    assert inner.count("get_available_dates") == 3
+    assert len(clock.sleeps) == 2
+
+
+async def test_one_attempt_means_no_retry() -> None:
+    clock = FakeClock()
+    inner = FakeAdapter()
+    inner.fail_next(RegionUnavailable("down"))
+    with pytest.raises(RegionUnavailable):
+        await call(retrying(inner, clock, attempts=1), "get_schedule")
+    assert inner.count("get_schedule") == 1
+
+
+async def test_backoff_grows_exponentially_with_jitter_and_is_capped() -> None:
+    clock = FakeClock()
+    inner = FakeAdapter()
+    inner.fail_always(lambda: RegionUnavailable("down"))
+    adapter = retrying(inner, clock, attempts=6, initial=0.1, maximum=0.5, deadline=1000.0)
+    waits_by_retry: dict[int, list[float]] = {}
+    for _ in range(200):
+        clock.sleeps.clear()
+        with pytest.raises(RegionUnavailable):
+            await call(adapter, "get_booking")
+        assert len(clock.sleeps) == 5
+        for index, wait in enumerate(clock.sleeps):
+            waits_by_retry.setdefault(index, []).append(wait)
+    for index, waits in waits_by_retry.items():
+        bound = min(0.5, 0.1 * 2**index)
+        assert all(0 <= wait <= bound for wait in waits), index
+        assert len(set(waits)) > 150, "waits are jittered, not fixed"
+        assert max(waits) > bound * 0.9, "the draw covers the whole range up to the bound"
+
+
+async def test_no_wait_runs_past_the_deadline() -> None:
+    clock = FakeClock()
+    inner = FakeAdapter(clock, latency=0.2)
+    inner.fail_always(lambda: RegionUnavailable("down"))
+    adapter = retrying(inner, clock, attempts=100, initial=1.0, maximum=1.0, deadline=3.0)
+    for _ in range(50):
+        started = clock.t
+        clock.sleeps.clear()
+        with pytest.raises(RegionUnavailable):
+            await call(adapter, "get_available_timeslots")
+        spent_before_last_attempt = clock.t - started - inner.latency
+        assert spent_before_last_attempt < 3.0
+        assert len(clock.sleeps) < 99
+    assert inner.count("get_available_timeslots") >= 100  # more than one attempt per read on average
+
+
+async def test_an_attempt_that_hangs_is_cut_at_the_deadline() -> None:
+    inner = FakeAdapter()
+    inner.gate = asyncio.Event()  # never set: the region never answers
+    adapter = retrying(inner, SystemClock(), attempts=3, deadline=0.05)
+    started = time.monotonic()
+    with pytest.raises(RegionTimeout, match="deadline"):
+        await call(adapter, "get_care_units")
+    assert time.monotonic() - started < 1.0
+    assert inner.count("get_care_units") == 1  # no time left for another attempt
