@@ -191,7 +191,7 @@ class KalendraAdapter:
                 request_id=ctx.correlation_id,
             )
         except KalendraRefusal as refusal:
-            return self._refused(refusal, "POST /v2/reservations")
+            return _refused(refusal)
         catalogue = await self._directory.covering(catalogue, [reservation.opening], request_id=ctx.correlation_id)
         kind = catalogue.visit_kind(reservation.opening.visit_kind_id)
         if kind is not None and kind.preparation:
@@ -221,7 +221,7 @@ class KalendraAdapter:
         try:
             moved = await self._client.patch(path, wire.Reservation, body, request_id=ctx.correlation_id)
         except KalendraRefusal as refusal:
-            return self._refused(refusal, f"PATCH {path}")
+            return _refused(refusal)
         return BookingOutcome(code=ResultCode.OK, booking_id=moved.id)
 
     async def cancel_booking(self, ctx: RequestContext, request: CancelRequest) -> BookingOutcome:
@@ -238,7 +238,7 @@ class KalendraAdapter:
         try:
             await self._client.post(path, wire.Reservation, body, request_id=ctx.correlation_id)
         except KalendraRefusal as refusal:
-            return self._refused(refusal, f"POST {path}")
+            return _refused(refusal)
         return BookingOutcome(code=ResultCode.OK, booking_id=request.booking_id)
 
     async def aclose(self) -> None:
@@ -254,7 +254,7 @@ class KalendraAdapter:
         except KalendraRefusal as refusal:
             if refusal.code == "RESERVATION_NOT_FOUND":
                 return None
-            raise refusal.as_error(self.region, f"GET {path}") from refusal
+            raise
 
     async def _catalogue_of(self, ctx: RequestContext, reservation: wire.Reservation) -> ClinicCatalogue:
         catalogue = await self._directory.for_clinic_id(reservation.clinic_id, request_id=ctx.correlation_id)
@@ -271,7 +271,8 @@ class KalendraAdapter:
         if not kinds or (slot.performer and provider is None):
             return None
         start = mapping.to_utc(slot.start)
-        after = mapping.to_utc(slot.start + dt.timedelta(seconds=1))
+        # in UTC: wall-clock arithmetic on an aware datetime drops `fold` (the autumn hour's second 02:30)
+        after = mapping.to_utc(slot.start.astimezone(dt.UTC) + dt.timedelta(seconds=1))
         params: list[tuple[str, str | int]] = [
             ("clinic", catalogue.clinic.id),
             ("from", start),
@@ -300,11 +301,13 @@ class KalendraAdapter:
         except ValueError as exc:  # also a personal number that is not one (InvalidIdentifier)
             raise RegionProtocolError(f"reservation at {self.region}: {exc}", region=self.region) from exc
 
-    def _refused(self, refusal: KalendraRefusal, where: str) -> BookingOutcome:
-        outcome = mapping.outcome_for_refusal(refusal.code)
-        if outcome is None:
-            raise refusal.as_error(self.region, where) from refusal
-        return outcome
+
+def _refused(refusal: KalendraRefusal) -> BookingOutcome:
+    """The citizen's answer to a refusal Kalendra gave; a code that is no refusal is re-raised."""
+    outcome = mapping.outcome_for_refusal(refusal.code)
+    if outcome is None:
+        raise refusal
+    return outcome
 
 
 def _outcome(code: str) -> BookingOutcome:

@@ -5,8 +5,8 @@ What goes wrong, as `adapters.errors` says it:
 - no answer in time (a read timeout, the call's deadline, HTTP 504) → RegionTimeout
 - HTTP 401/403 (the API key) → RegionRejectedRequest
 - HTTP 5xx → RegionUnavailable
-- HTTP 4xx with Kalendra's error body → `KalendraRefusal` (the adapter turns the codes it knows
-  into a BookingOutcome or None; the rest become RegionRejectedRequest)
+- HTTP 4xx with Kalendra's error body → `KalendraRefusal`, a RegionRejectedRequest that keeps the
+  code (the adapter turns the codes it knows into a BookingOutcome or None)
 - an answer that cannot be read → RegionProtocolError
 
 Personal identity numbers travel in one query string (`GET /v2/reservations?patient=…`); httpx
@@ -24,7 +24,6 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from adapters.errors import (
-    AdapterError,
     RegionProtocolError,
     RegionRejectedRequest,
     RegionTimeout,
@@ -43,19 +42,15 @@ Model = TypeVar("Model", bound=BaseModel)
 Params = Sequence[tuple[str, str | int]]
 
 
-class KalendraRefusal(Exception):
-    """Kalendra answered a 4xx with its own error code. Not an AdapterError: for the codes it
-    knows, the adapter answers a BookingOutcome (or None) instead."""
+class KalendraRefusal(RegionRejectedRequest):
+    """Kalendra answered a 4xx with its own error code. For the codes the adapter knows it answers
+    a BookingOutcome (or None) instead; any other code stays what it is, a rejected request."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(f"HTTP {status} {code}: {message}")
+    def __init__(self, where: str, *, region: str, status: int, code: str, message: str) -> None:
+        text = mask_personal_numbers(message)[:300]
+        super().__init__(f"{where} at {region}: HTTP {status} {code}: {text}", region=region)
         self.status = status
         self.code = code
-        self.message = message
-
-    def as_error(self, region: str, where: str) -> RegionRejectedRequest:
-        text = mask_personal_numbers(self.message)[:300]
-        return RegionRejectedRequest(f"{where} at {region}: HTTP {self.status} {self.code}: {text}", region=region)
 
 
 class KalendraClient:
@@ -156,7 +151,7 @@ class KalendraClient:
             error = wire.ErrorBody.model_validate_json(response.content).error
         except ValidationError as exc:
             raise RegionRejectedRequest(f"{where} at {self.region}: HTTP {status}", region=self.region) from exc
-        raise KalendraRefusal(status, error.code, error.message)
+        raise KalendraRefusal(where, region=self.region, status=status, code=error.code, message=error.message)
 
     def _read(self, response: httpx.Response, model: type[Model], path: str) -> Model:
         try:
@@ -170,7 +165,7 @@ class KalendraClient:
         except ValidationError as exc:
             raise self._unreadable(path, exc) from exc
 
-    def _unreadable(self, path: str, exc: ValidationError) -> AdapterError:
+    def _unreadable(self, path: str, exc: ValidationError) -> RegionProtocolError:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:3])
         message = f"{path} at {self.region}: unreadable answer: {mask_personal_numbers(problems)}"
         return RegionProtocolError(message, region=self.region)

@@ -301,6 +301,36 @@ async def test_a_time_that_has_passed(adapter: KalendraAdapter, clock: FakeClock
     assert refused(await adapter.make_booking(CTX, book(slot)), ErrorCode.REQUESTED_TIME_HAS_ALREADY_PASSED)
 
 
+async def test_the_second_half_past_two_of_the_autumn_night_is_its_own_time(
+    adapter: KalendraAdapter, app: FastAPI
+) -> None:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://kalendra", headers={"X-Kalendra-Key": KEY}
+    ) as api:
+        clinic = next(
+            c for c in (await api.get("/v2/clinics")).json()["items"] if c["external_ref"]["value"] == VARDCENTRAL
+        )
+        kinds = (await api.get(f"/v2/clinics/{clinic['id']}/visit-kinds")).json()["items"]
+        video = next(k for k in kinds if k["external_code"] == "VIDLAK")
+        published = {}
+        for utc in ("2027-10-31T00:30:00Z", "2027-10-31T01:30:00Z"):  # 02:30 CEST, then 02:30 CET
+            body = {
+                "clinic_id": clinic["id"],
+                "provider_id": video["provider_ids"][0],
+                "visit_kind_id": video["id"],
+                "starts_at": utc,
+            }
+            published[utc] = (await api.post("/v2/openings", json=body)).json()["id"]
+    night = SlotQuery(care_unit=UNIT, start_date=dt.date(2027, 10, 31), end_date=dt.date(2027, 10, 31))
+    slots = await adapter.get_available_timeslots(CTX, night)
+    assert [(s.start.hour, s.start.minute, s.start.fold) for s in slots if s.start] == [(2, 30, 0), (2, 30, 1)]
+    second = replace(slots[1], slot_id=None)
+    made = await adapter.make_booking(CTX, book(second))
+    assert made.booking_id
+    shown = await adapter.get_booking(CTX, UNIT, made.booking_id)
+    assert shown is not None and shown.slot.slot_id == published["2027-10-31T01:30:00Z"]
+
+
 async def test_kalendra_has_no_invitations_to_book(adapter: KalendraAdapter) -> None:
     outcome = await adapter.make_booking(CTX, book(await free_slot(adapter), booking_id="kallelse-1"))
     assert refused(outcome, ErrorCode.APPOINTMENT_DOES_NOT_EXIST)
