@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import datetime as dt
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from fastapi import FastAPI
 
 from contracts.catalogue import Generation, by_name
-from gateway.adapter_pool import AdapterPool
+from gateway.adapter_pool import AdapterPool, available_kinds
 from gateway.audit import AuditLog
 from gateway.db.database import Database
+from gateway.idmap import IdMap
 from gateway.ledger import Ledger
+from gateway.policy import BookingPolicy, swedish_now
 from gateway.protection import CitizenProtector
-from gateway.routing import RoutingTable
+from gateway.referrals import ReferralStore
+from gateway.routing import RoutingFileError, RoutingTable
+from gateway.rules_cli import BUNDLED_RULES
 from gateway.services.scheduling import SchedulingService
 from gateway.settings import Settings
 from gateway.soap.crm11_operations import OPERATIONS as CRM11_OPERATIONS
 from gateway.soap.endpoint import SoapEndpoints
+from rules.store import RuleStore
 
 __all__ = ["GatewayState", "create_app", "start_gateway"]
 
@@ -30,13 +36,17 @@ class GatewayState:
     routing: RoutingTable
     adapters: AdapterPool
     service: SchedulingService
+    rules: RuleStore
+    ids: IdMap
 
     async def aclose(self) -> None:
         await self.adapters.aclose()
         await self.database.dispose()
 
 
-async def start_gateway(settings: Settings, adapters: AdapterPool | None = None) -> GatewayState:
+async def start_gateway(
+    settings: Settings, adapters: AdapterPool | None = None, clock: Callable[[], dt.datetime] = swedish_now
+) -> GatewayState:
     """Migrate the database, load the routing table file into it and build the services."""
     database = Database(settings.database_url)
     await database.migrate()
@@ -44,10 +54,20 @@ async def start_gateway(settings: Settings, adapters: AdapterPool | None = None)
         await RoutingTable.from_yaml(settings.routing_file).save(session)
     async with database.sessions() as session:
         routing = await RoutingTable.load(session)
+    known = set(available_kinds())
+    for adapter in routing.adapters.values():
+        if adapters is None and adapter.kind not in known:
+            raise RoutingFileError(
+                f"{settings.routing_file}: adapter {adapter.name!r} has kind {adapter.kind!r}, which is not installed "
+                f"(installed: {', '.join(sorted(known))})"
+            )
     pool = adapters or AdapterPool()
     protector = CitizenProtector(settings.audit_key)
-    service = SchedulingService(routing, pool, database, AuditLog(protector), Ledger(protector))
-    return GatewayState(settings, database, routing, pool, service)
+    rules = RuleStore(settings.rules_dir or BUNDLED_RULES)
+    policy = BookingPolicy(rules, clock)
+    referrals = ReferralStore(database, protector)
+    service = SchedulingService(routing, pool, database, AuditLog(protector), Ledger(protector), policy, referrals)
+    return GatewayState(settings, database, routing, pool, service, rules, IdMap(database, protector))
 
 
 def create_app(settings: Settings | None = None, adapters: AdapterPool | None = None) -> FastAPI:

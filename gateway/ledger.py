@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.domain import BookingOutcome, Timeslot
@@ -66,6 +67,23 @@ class Ledger:
         if outcome.booking_id:
             row.booking_id = outcome.booking_id
         row.updated_at = dt.datetime.now(dt.UTC)
+
+    @staticmethod
+    async def rebooking_count(session: AsyncSession, region_code: str, booking_id: str) -> int:
+        """How many times the booking has been moved through the gateway."""
+        return int(
+            await session.scalar(
+                select(func.count())
+                .select_from(LedgerRow)
+                .where(
+                    LedgerRow.region_code == region_code,
+                    LedgerRow.booking_id == booking_id,
+                    LedgerRow.operation == "rebook",
+                    LedgerRow.status == LedgerStatus.DONE,
+                )
+            )
+            or 0
+        )
 
     @staticmethod
     def fail(row: LedgerRow, status: str, detail: str) -> None:

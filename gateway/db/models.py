@@ -5,18 +5,49 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, Dialect, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
-__all__ = ["AdapterInstanceRow", "AuditRow", "Base", "CareUnitRow", "IdMappingRow", "LedgerRow", "RegionRow"]
+__all__ = [
+    "AdapterInstanceRow",
+    "AuditRow",
+    "Base",
+    "CareUnitRow",
+    "IdMappingRow",
+    "LedgerRow",
+    "ReferralRow",
+    "RegionRow",
+]
 
 
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """Instants stored in UTC and read back aware, on every database. (SQLite keeps no zone: an
+    aware value would otherwise be stored as its wall clock and compare wrongly.)"""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: store aware instants only")
+        utc = value.astimezone(dt.UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
 class Base(DeclarativeBase):
-    type_annotation_map: ClassVar[dict[Any, Any]] = {dt.datetime: DateTime(timezone=True), dict[str, Any]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dt.datetime: UtcDateTime(), dict[str, Any]: JSON}
 
 
 class AdapterInstanceRow(Base):
@@ -120,3 +151,26 @@ class IdMappingRow(Base):
     citizen_ref: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(default=_utcnow)
     expires_at: Mapped[dt.datetime | None]
+
+
+class ReferralRow(Base):
+    """A referral (hänvisning after assessment, triage or the advice line) or an invitation
+    (kallelse) that opens referral-only or hidden time types to one citizen."""
+
+    __tablename__ = "referrals"
+    __table_args__ = (Index("ix_referrals_citizen", "citizen_ref"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12))  # referral | invitation
+    citizen_ref: Mapped[str] = mapped_column(String(64))
+    time_type_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    care_service_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    care_units: Mapped[list[str]] = mapped_column(JSON, default=list)
+    priority: Mapped[int | None]
+    valid_from: Mapped[dt.datetime]
+    valid_until: Mapped[dt.datetime]
+    uses_allowed: Mapped[int | None]
+    uses_so_far: Mapped[int] = mapped_column(Integer, default=0)
+    issued_by: Mapped[str] = mapped_column(String(64))
+    revoked: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(default=_utcnow)

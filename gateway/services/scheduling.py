@@ -1,8 +1,9 @@
 """The booking service: one place where a decoded request, in whatever generation, is authorised,
-routed to its region's adapter, recorded (ledger + audit) and answered in domain terms.
+ruled, routed to its region's adapter, recorded (ledger + audit) and answered in domain terms.
 
-Faces (SOAP 1.1, scheduling 2, JSON) decode into the domain model, call this service and encode
-what it returns. Nothing here knows XML.
+Faces (SOAP crm:scheduling 1.1, SOAP scheduling 2, JSON) decode into the domain model, call this
+service and encode what it returns. Nothing here knows XML. Every booking decision is the rule
+set's (`gateway.policy`); the region stays the record of its calendar.
 """
 
 from __future__ import annotations
@@ -13,14 +14,19 @@ from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from adapters.domain import (
+    Actor,
+    ActorRole,
     AvailableDate,
     Booking,
     BookingOutcome,
     BookingRequest,
+    BookingStatus,
     CancelRequest,
     CareType,
     CareUnit,
     CatalogueQuery,
+    CitizenDetails,
+    Code,
     ErrorCode,
     Performer,
     RebookRequest,
@@ -31,13 +37,16 @@ from adapters.domain import (
 )
 from adapters.errors import AdapterError, RegionTimeout, RegionUnavailable
 from adapters.identifiers import HsaId, PersonalIdentity, mask_personal_numbers
-from adapters.interface import RegionAdapter
+from adapters.interface import ConfirmingAdapter, RegionAdapter
 from gateway.adapter_pool import AdapterPool
 from gateway.audit import AuditEvent, AuditLog
 from gateway.db.database import Database
 from gateway.errors import FaultKind, GatewayError
 from gateway.ledger import Ledger, LedgerStatus, WriteIntent
+from gateway.policy import BookingPolicy, CitizenContext
+from gateway.referrals import ReferralStore
 from gateway.routing import RegionNotConnected, Route, RoutingTable, UnknownLogicalAddress
+from rules.facts import BookingFacts, ReasonFacts
 
 __all__ = ["Call", "SchedulingService"]
 
@@ -46,6 +55,7 @@ T = TypeVar("T")
 log = logging.getLogger("tidbok.service")
 
 NOT_FOUND_TEXT = "Bokningen finns inte."
+NOT_PRELIMINARY_TEXT = "Bokningen väntar inte på någon bekräftelse."
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +64,12 @@ class Call:
 
     contract: str
     context: RequestContext
+
+    def with_actor(self, actor: Actor | None) -> Call:
+        """The same call, acting as `actor` (scheduling 2 carries the actor in the body)."""
+        if actor is None:
+            return self
+        return replace(self, context=replace(self.context, actor=actor))
 
 
 class SchedulingService:
@@ -64,16 +80,20 @@ class SchedulingService:
         database: Database,
         audit: AuditLog,
         ledger: Ledger,
+        policy: BookingPolicy,
+        referrals: ReferralStore,
     ) -> None:
         self.routing = routing
         self.adapters = adapters
         self.database = database
         self.audit = audit
         self.ledger = ledger
+        self.policy = policy
+        self.referrals = referrals
 
     # ------------------------------------------------------------------ plumbing
 
-    def _route(self, call: Call) -> tuple[Route, RegionAdapter]:
+    def route(self, call: Call) -> tuple[Route, RegionAdapter]:
         address = call.context.logical_address
         try:
             route = self.routing.resolve(address)
@@ -91,75 +111,100 @@ class SchedulingService:
         if citizen is not None and actor is not None and actor.is_citizen and actor.actor_id != citizen.value:
             raise GatewayError(FaultKind.ACTOR_NOT_PERMITTED)
 
+    @staticmethod
+    def _is_agent(call: Call) -> bool:
+        actor = call.context.actor
+        return actor is not None and actor.role is ActorRole.STAFF
+
     @classmethod
     def _failure(cls, route: Route, exc: Exception) -> GatewayError:
         """What a failed adapter call means to the consumer. A ValueError is the adapter saying the
         region's contract cannot carry the request (e.g. a 1.1 region needs a personnummer)."""
-        if isinstance(exc, AdapterError):
-            return cls._region_failure(route, exc)
         if isinstance(exc, GatewayError):
             return exc
+        if isinstance(exc, AdapterError):
+            detail = f"region {route.region_code}: {mask_personal_numbers(str(exc))}"
+            if isinstance(exc, RegionTimeout):
+                return GatewayError(FaultKind.REGION_TIMEOUT, detail)
+            if isinstance(exc, RegionUnavailable):
+                return GatewayError(FaultKind.REGION_UNAVAILABLE, detail)
+            return GatewayError(FaultKind.REGION_ERROR, detail)
         if isinstance(exc, ValueError):
             return GatewayError(FaultKind.NOT_EXPRESSIBLE, mask_personal_numbers(str(exc))[:200])
-        log.exception("adapter call failed unexpectedly (region %s)", route.region_code)
+        log.exception("call failed unexpectedly (region %s)", route.region_code)
         return GatewayError(FaultKind.INTERNAL)
-
-    @staticmethod
-    def _region_failure(route: Route, exc: AdapterError) -> GatewayError:
-        detail = f"region {route.region_code}: {mask_personal_numbers(str(exc))}"
-        if isinstance(exc, RegionTimeout):
-            return GatewayError(FaultKind.REGION_TIMEOUT, detail)
-        if isinstance(exc, RegionUnavailable):
-            return GatewayError(FaultKind.REGION_UNAVAILABLE, detail)
-        return GatewayError(FaultKind.REGION_ERROR, detail)
 
     async def _record(self, event: AuditEvent) -> None:
         async with self.database.sessions.begin() as session:
             self.audit.add(session, event)
 
-    async def _read(
+    async def _audited(
         self,
         call: Call,
-        operation: Callable[[RegionAdapter], Awaitable[T]],
+        operation: Callable[[Route, RegionAdapter], Awaitable[T]],
         *,
         care_unit: str | None,
         citizen: PersonalIdentity | None,
         booking_id: str | None = None,
     ) -> T:
-        """Route, call, audit. A region failure becomes a Fault and still leaves its audit row."""
+        """Route, run, audit: exactly one audit row, also when the region fails."""
         self._permit(call, citizen)
-        route, adapter = self._route(call)
+        route, adapter = self.route(call)
         event = AuditEvent(call.contract, call.context, "OK", care_unit, citizen, booking_id)
         try:
-            result = await operation(adapter)
+            result = await operation(route, adapter)
         except Exception as exc:
             failure = self._failure(route, exc)
-            await self._record(_with(event, outcome="FAULT", detail=failure.kind.code))
+            await self._record(replace(event, outcome="FAULT", detail=failure.kind.code))
             raise failure from exc
         await self._record(event)
         return result
 
+    async def _citizen_context(
+        self, call: Call, adapter: RegionAdapter, care_unit: HsaId, citizen: PersonalIdentity | None
+    ) -> CitizenContext | None:
+        """What the rules need to know of the citizen: their bookings at the unit (from the region,
+        the record of its calendar) and their live referrals."""
+        if citizen is None:
+            return None
+        bookings = await adapter.get_schedule(call.context, care_unit, citizen)
+        referrals = await self.referrals.facts_for(citizen, self.policy.clock())
+        return self.policy.citizen_facts(citizen, [b for b in bookings if not b.slot.is_open], referrals)
+
+    def _search_citizen(self, call: Call, citizen: PersonalIdentity | None) -> PersonalIdentity | None:
+        """An agent's searches must not be based on the citizen's own data (crm:scheduling 1.1)."""
+        return None if self._is_agent(call) else citizen
+
+    async def _rebooking_count(self, region_code: str, booking_id: str) -> int:
+        async with self.database.sessions() as session:
+            return await self.ledger.rebooking_count(session, region_code, booking_id)
+
     # ------------------------------------------------------------------ catalogue
 
     async def time_types(self, call: Call, query: CatalogueQuery) -> list[TimeType]:
-        return await self._read(
-            call, lambda a: a.get_time_types(call.context, query), care_unit=query.care_unit, citizen=query.citizen
-        )
+        async def run(route: Route, adapter: RegionAdapter) -> list[TimeType]:
+            found = await adapter.get_time_types(call.context, query)
+            citizen = await self._citizen_context(
+                call, adapter, query.care_unit, self._search_citizen(call, query.citizen)
+            )
+            return self.policy.visible_time_types(route.region_code, query.care_unit, citizen, found)
+
+        return await self._audited(call, run, care_unit=query.care_unit, citizen=query.citizen)
 
     async def care_types(self, call: Call, query: CatalogueQuery) -> list[CareType]:
-        return await self._read(
-            call, lambda a: a.get_care_types(call.context, query), care_unit=query.care_unit, citizen=query.citizen
+        return await self._audited(
+            call, lambda _r, a: a.get_care_types(call.context, query), care_unit=query.care_unit, citizen=query.citizen
         )
 
     async def performers(self, call: Call, query: CatalogueQuery) -> list[Performer]:
-        return await self._read(
-            call, lambda a: a.get_performers(call.context, query), care_unit=query.care_unit, citizen=query.citizen
+        return await self._audited(
+            call, lambda _r, a: a.get_performers(call.context, query), care_unit=query.care_unit, citizen=query.citizen
         )
 
     async def care_units(self, call: Call, query: CatalogueQuery) -> list[CareUnit]:
-        return await self._read(
+        return await self._audited(
             call,
-            lambda a: a.get_care_units(call.context, query),
+            lambda _r, a: a.get_care_units(call.context, query),
             care_unit=query.care_unit,
             citizen=query.citizen,
             booking_id=query.booking_id,
@@ -167,48 +212,77 @@ class SchedulingService:
 
     # ------------------------------------------------------------------ free times
 
-    async def available_dates(self, call: Call, query: SlotQuery) -> list[AvailableDate]:
-        return await self._read(
+    async def _bookable(self, call: Call, route: Route, adapter: RegionAdapter, query: SlotQuery) -> list[Timeslot]:
+        """The region's free times, filtered to those this citizen may book now (a rebooking search
+        when the query names the booking being moved)."""
+        slots = await adapter.get_available_timeslots(call.context, query)
+        search_citizen = self._search_citizen(call, query.citizen)
+        citizen = await self._citizen_context(call, adapter, query.care_unit, search_citizen)
+        rebooking: BookingFacts | None = None
+        if query.booking_id and citizen is not None:
+            moving = await adapter.get_booking(call.context, query.care_unit, query.booking_id)
+            if moving is None or moving.citizen != citizen.citizen:
+                return []
+            rebooking = self.policy.booking_facts(
+                route.region_code, moving, await self._rebooking_count(route.region_code, moving.booking_id)
+            )
+        return self.policy.bookable_slots(route.region_code, citizen, slots, rebooking=rebooking)
+
+    async def available_timeslots(self, call: Call, query: SlotQuery) -> list[Timeslot]:
+        return await self._audited(
             call,
-            lambda a: a.get_available_dates(call.context, query),
+            lambda route, adapter: self._bookable(call, route, adapter, query),
             care_unit=query.care_unit,
             citizen=query.citizen,
             booking_id=query.booking_id,
         )
 
-    async def available_timeslots(self, call: Call, query: SlotQuery) -> list[Timeslot]:
-        return await self._read(
-            call,
-            lambda a: a.get_available_timeslots(call.context, query),
-            care_unit=query.care_unit,
-            citizen=query.citizen,
-            booking_id=query.booking_id,
+    async def available_dates(self, call: Call, query: SlotQuery) -> list[AvailableDate]:
+        """Dates with a time this citizen may book: derived from the bookable slots, so a date is
+        never offered that MakeBooking would then refuse."""
+
+        async def run(route: Route, adapter: RegionAdapter) -> list[AvailableDate]:
+            return self.policy.dates_of(await self._bookable(call, route, adapter, query))
+
+        return await self._audited(
+            call, run, care_unit=query.care_unit, citizen=query.citizen, booking_id=query.booking_id
         )
 
     # ------------------------------------------------------------------ booked times
 
     async def schedule(self, call: Call, care_unit: HsaId, citizen: PersonalIdentity) -> list[Booking]:
-        bookings = await self._read(
-            call, lambda a: a.get_schedule(call.context, care_unit, citizen), care_unit=care_unit, citizen=citizen
-        )
-        # Open invitations (no time yet) are not booked times: the contract leaves them out.
-        return [b for b in bookings if b.citizen == citizen and not b.slot.is_open]
+        async def run(route: Route, adapter: RegionAdapter) -> list[Booking]:
+            bookings = await adapter.get_schedule(call.context, care_unit, citizen)
+            # Open invitations (no time yet) are not booked times: the contract leaves them out.
+            return [
+                self.policy.with_flags(
+                    route.region_code, b, await self._rebooking_count(route.region_code, b.booking_id)
+                )
+                for b in bookings
+                if b.citizen == citizen and not b.slot.is_open
+            ]
+
+        return await self._audited(call, run, care_unit=care_unit, citizen=citizen)
 
     async def booking(self, call: Call, care_unit: HsaId, booking_id: str) -> Booking:
         """One booking; BOOKING_NOT_FOUND when the region does not know it or it is someone else's."""
-        route, adapter = self._route(call)
+        route, adapter = self.route(call)
         event = AuditEvent(call.contract, call.context, "OK", care_unit, None, booking_id)
         try:
             found = await adapter.get_booking(call.context, care_unit, booking_id)
         except Exception as exc:
             failure = self._failure(route, exc)
-            await self._record(_with(event, outcome="FAULT", detail=failure.kind.code))
+            await self._record(replace(event, outcome="FAULT", detail=failure.kind.code))
             raise failure from exc
         if found is None or not self._may_see(call, found):
-            await self._record(_with(event, outcome="ERROR", detail=FaultKind.BOOKING_NOT_FOUND.code))
+            await self._record(replace(event, outcome="ERROR", detail=FaultKind.BOOKING_NOT_FOUND.code))
             raise GatewayError(FaultKind.BOOKING_NOT_FOUND, booking_id)
-        await self._record(_with(event, citizen=found.citizen))
-        return found
+        await self._record(replace(event, citizen=found.citizen))
+        if found.slot.is_open:
+            return self.policy.with_flags(route.region_code, found)
+        return self.policy.with_flags(
+            route.region_code, found, await self._rebooking_count(route.region_code, found.booking_id)
+        )
 
     @staticmethod
     def _may_see(call: Call, booking: Booking) -> bool:
@@ -219,71 +293,150 @@ class SchedulingService:
 
     async def make_booking(self, call: Call, request: BookingRequest) -> BookingOutcome:
         self._permit(call, request.citizen)
-        route, adapter = self._route(call)
+        route, adapter = self.route(call)
         intent = WriteIntent(
             "book", route.region_code, request.slot.care_unit, request.citizen, request.booking_id, request.slot
         )
-        return await self._write(
-            call, route, intent, lambda: adapter.make_booking(call.context, request), request.slot.care_unit
-        )
+
+        async def decide() -> tuple[BookingOutcome | None, str | None]:
+            if request.booking_id:  # booking an open invitation: the unit's own invitation opens it
+                return None, None
+            citizen = await self._citizen_context(call, adapter, request.slot.care_unit, request.citizen)
+            assert citizen is not None
+            reason = _reason(request.reason, request.reason_code)
+            decision = self.policy.decide_booking(route.region_code, citizen, request.slot, reason)
+            if decision is None:
+                return None, None
+            if not decision.allowed:
+                return self.policy.refusal(decision), None
+            return None, decision.referral_used
+
+        return await self._write(call, route, intent, decide, lambda: adapter.make_booking(call.context, request))
 
     async def update_booking(self, call: Call, request: RebookRequest) -> BookingOutcome:
         self._permit(call, request.citizen)
-        route, adapter = self._route(call)
+        route, adapter = self.route(call)
         intent = WriteIntent(
             "rebook", route.region_code, request.slot.care_unit, request.citizen, request.booking_id, request.slot
         )
-        owner = await self._owner_check(call, route, adapter, request.slot.care_unit, request.booking_id)
-        if owner is not None and owner.citizen != request.citizen:
-            owner = None
-        if owner is None:
-            return await self._refuse(call, route, intent, ErrorCode.APPOINTMENT_DOES_NOT_EXIST, NOT_FOUND_TEXT)
-        return await self._write(
-            call, route, intent, lambda: adapter.update_booking(call.context, request), request.slot.care_unit
-        )
+
+        async def decide() -> tuple[BookingOutcome | None, str | None]:
+            owner = await adapter.get_booking(call.context, request.slot.care_unit, request.booking_id)
+            if owner is None or owner.citizen != request.citizen:
+                return BookingOutcome.refused(ErrorCode.APPOINTMENT_DOES_NOT_EXIST, NOT_FOUND_TEXT), None
+            facts = self.policy.booking_facts(
+                route.region_code, owner, await self._rebooking_count(route.region_code, owner.booking_id)
+            )
+            if facts is None:  # an open invitation has no time to move: it is booked with MakeBooking
+                return BookingOutcome.refused(ErrorCode.UPDATE_APPOINTMENT_IS_NOT_ALLOWED, _OPEN_INVITATION), None
+            citizen = await self._citizen_context(call, adapter, request.slot.care_unit, request.citizen)
+            assert citizen is not None
+            reason = _reason(request.reason, request.reason_code)
+            decision = self.policy.decide_rebooking(route.region_code, citizen, facts, request.slot, reason)
+            if decision is not None and not decision.allowed:
+                return self.policy.refusal(decision), None
+            return None, decision.referral_used if decision else None
+
+        return await self._write(call, route, intent, decide, lambda: adapter.update_booking(call.context, request))
 
     async def cancel_booking(self, call: Call, request: CancelRequest) -> BookingOutcome:
-        route, adapter = self._route(call)
-        owner = await self._owner_check(call, route, adapter, request.care_unit, request.booking_id)
-        citizen = owner.citizen if owner else None
-        intent = WriteIntent("cancel", route.region_code, request.care_unit, citizen, request.booking_id, None)
-        if owner is None or not self._may_see(call, owner):
-            return await self._refuse(call, route, intent, ErrorCode.APPOINTMENT_DOES_NOT_EXIST, NOT_FOUND_TEXT)
+        route, adapter = self.route(call)
+        owner_box: list[Booking] = []
+
+        async def decide() -> tuple[BookingOutcome | None, str | None]:
+            owner = await adapter.get_booking(call.context, request.care_unit, request.booking_id)
+            if owner is None or not self._may_see(call, owner):
+                return BookingOutcome.refused(ErrorCode.APPOINTMENT_DOES_NOT_EXIST, NOT_FOUND_TEXT), None
+            owner_box.append(owner)
+            facts = self.policy.booking_facts(route.region_code, owner)
+            if facts is not None:
+                decision = self.policy.decide_cancellation(facts, _reason(request.message, request.reason_code))
+                if not decision.allowed:
+                    return self.policy.refusal(decision), None
+            return None, None
+
+        intent = WriteIntent("cancel", route.region_code, request.care_unit, request.citizen, request.booking_id)
         return await self._write(
-            call, route, intent, lambda: adapter.cancel_booking(call.context, request), request.care_unit
+            call,
+            route,
+            intent,
+            decide,
+            lambda: adapter.cancel_booking(call.context, request),
+            citizen_from=lambda: owner_box[0].citizen if owner_box else None,
         )
 
-    async def _owner_check(
-        self, call: Call, route: Route, adapter: RegionAdapter, care_unit: HsaId, booking_id: str
-    ) -> Booking | None:
-        """The booking a write refers to, read from the region (the record of its calendar)."""
-        try:
-            return await adapter.get_booking(call.context, care_unit, booking_id)
-        except Exception as exc:
-            failure = self._failure(route, exc)
-            await self._record(
-                AuditEvent(call.contract, call.context, "FAULT", care_unit, None, booking_id, detail=failure.kind.code)
-            )
-            raise failure from exc
-
-    async def _refuse(
-        self, call: Call, route: Route, intent: WriteIntent, error: ErrorCode, text: str
+    async def confirm_booking(
+        self, call: Call, care_unit: HsaId, booking_id: str, citizen: PersonalIdentity
     ) -> BookingOutcome:
-        outcome = BookingOutcome.refused(error, text)
-        async with self.database.sessions.begin() as session:
-            row = self.ledger.open(session, intent)
-            self.ledger.close(row, outcome)
-            self.audit.add(session, self._write_event(call, intent, outcome))
-        return outcome
+        """The citizen accepts a time the clinic proposed (preliminary → confirmed). A scheduling 2
+        region confirms natively; a crm:scheduling 1.1 region knows the proposal as a timed
+        invitation, which becomes a booking when it is moved to its own time (UpdateBooking)."""
+        self._permit(call, citizen)
+        route, adapter = self.route(call)
+        owner_box: list[Booking] = []
+
+        async def decide() -> tuple[BookingOutcome | None, str | None]:
+            owner = await adapter.get_booking(call.context, care_unit, booking_id)
+            if owner is None or owner.citizen != citizen:
+                return BookingOutcome.refused(ErrorCode.APPOINTMENT_DOES_NOT_EXIST, NOT_FOUND_TEXT), None
+            owner_box.append(owner)
+            pending = owner.status is BookingStatus.PRELIMINARY or (owner.is_invitation and not owner.slot.is_open)
+            if not pending:
+                return BookingOutcome.refused(ErrorCode.APPOINTMENT_IS_ALREADY_CONFIRMED, NOT_PRELIMINARY_TEXT), None
+            return None, None
+
+        async def confirm() -> BookingOutcome:
+            owner = owner_box[0]
+            if isinstance(adapter, ConfirmingAdapter):
+                return await adapter.confirm_booking(call.context, care_unit, booking_id, citizen)
+            return await adapter.update_booking(
+                call.context,
+                RebookRequest(booking_id=booking_id, slot=owner.slot, citizen=citizen, details=_NO_DETAILS),
+            )
+
+        intent = WriteIntent("confirm", route.region_code, care_unit, citizen, booking_id)
+        return await self._write(call, route, intent, decide, confirm)
 
     async def _write(
         self,
         call: Call,
         route: Route,
         intent: WriteIntent,
+        decide: Callable[[], Awaitable[tuple[BookingOutcome | None, str | None]]],
         operation: Callable[[], Awaitable[BookingOutcome]],
-        care_unit: str,
+        *,
+        citizen_from: Callable[[], PersonalIdentity | None] | None = None,
     ) -> BookingOutcome:
+        """Decide, then write: a refusal by the rules never reaches the region; a referral use is
+        reserved before the region is asked and given back if it does not book. The ledger row is
+        opened before the call and closed, with the call's one audit row, after it."""
+        try:
+            refusal, referral_id = await decide()
+        except Exception as exc:
+            failure = self._failure(route, exc)
+            await self._record(
+                AuditEvent(
+                    call.contract,
+                    call.context,
+                    "FAULT",
+                    intent.care_unit,
+                    intent.citizen,
+                    intent.booking_id,
+                    detail=failure.kind.code,
+                )
+            )
+            raise failure from exc
+        if citizen_from is not None and intent.citizen is None:
+            intent = replace(intent, citizen=citizen_from())
+        if refusal is None and referral_id is not None and not await self.referrals.reserve_use(referral_id):
+            refusal = BookingOutcome.refused(ErrorCode.APPOINTMENT_IS_NOT_ALLOWED, _REFERRAL_USED_UP)
+        if refusal is not None:
+            async with self.database.sessions.begin() as session:
+                row = self.ledger.open(session, intent)
+                self.ledger.close(row, refusal)
+                self.audit.add(session, self._write_event(call, intent, refusal))
+            return refusal
+
         async with self.database.sessions.begin() as session:
             row = self.ledger.open(session, intent)
         try:
@@ -291,6 +444,8 @@ class SchedulingService:
         except Exception as exc:
             failure = self._failure(route, exc)
             status = LedgerStatus.UNCERTAIN if isinstance(exc, RegionTimeout) else LedgerStatus.FAILED
+            if referral_id is not None and status is LedgerStatus.FAILED:
+                await self.referrals.release_use(referral_id)
             async with self.database.sessions.begin() as session:
                 row = await session.merge(row)
                 self.ledger.fail(row, status, failure.kind.code)
@@ -300,13 +455,15 @@ class SchedulingService:
                         call.contract,
                         call.context,
                         "FAULT",
-                        care_unit,
+                        intent.care_unit,
                         intent.citizen,
                         intent.booking_id,
                         detail=failure.kind.code,
                     ),
                 )
             raise failure from exc
+        if referral_id is not None and not outcome.succeeded:
+            await self.referrals.release_use(referral_id)
         async with self.database.sessions.begin() as session:
             row = await session.merge(row)
             self.ledger.close(row, outcome)
@@ -326,5 +483,13 @@ class SchedulingService:
         )
 
 
-def _with(event: AuditEvent, **changes: object) -> AuditEvent:
-    return replace(event, **changes)  # type: ignore[arg-type]
+_OPEN_INVITATION = "En kallelse utan tid bokas, den kan inte flyttas."
+_REFERRAL_USED_UP = "Hänvisningen är redan använd."
+# crm:scheduling 1.1 UpdateBooking carries no contact data of its own; confirming sends none.
+_NO_DETAILS: CitizenDetails | None = None
+
+
+def _reason(text: str | None, code: Code | None) -> ReasonFacts:
+    if code is not None:
+        return ReasonFacts(text=text, code=code.code, code_system=code.code_system)
+    return ReasonFacts(text=text)

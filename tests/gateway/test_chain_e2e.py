@@ -29,7 +29,10 @@ def chain(region: Region, database_url: str, tmp_path: Path) -> Iterator[Chain]:
         yield running
 
 
-def _free_slots(chain: Chain, unit: str, citizen: str, time_type: str, days: int = 14) -> list[object]:
+def _free_slots(
+    chain: Chain, unit: str, citizen: str, time_type: str, days: int = 14, booking_id: str | None = None
+) -> list[object]:
+    """Free times; with `booking_id` a rebooking search (the booking being moved does not count)."""
     start = next_weekday(4)
     return list(
         chain.call(
@@ -41,6 +44,7 @@ def _free_slots(chain: Chain, unit: str, citizen: str, time_type: str, days: int
             endDateInclusive=(start + dt.timedelta(days=days)).strftime("%Y%m%d"),
             timeTypeID=time_type,
             subject_of_care=citizen,
+            bookingId=booking_id,
         ).timeslotDetail
     )
 
@@ -118,7 +122,7 @@ def test_citizen_journey_through_every_interaction(chain: Chain) -> None:
         unit,
         other,
         healthcare_facility_med=unit,
-        requestedTimeslot=_slot_body(first, other),
+        requestedTimeslot=_slot_body(first, other, reason="Hosta"),
         subject_of_care_info=_person("Anna", "Ek"),
     )
     calls += 1
@@ -217,7 +221,9 @@ def test_timed_invitation_is_moved_and_becomes_a_booking(chain: Chain) -> None:
         "GetBookingDetails", unit, citizen, healthcare_facility=unit, bookingId=invitation["booking_id"]
     ).timeslotDetail
     assert details.isInvitation is True and details.startTimeInclusive
-    slot = _free_slots(chain, unit, citizen, invitation["time_type_id"], days=20)[0]
+    slot = _free_slots(chain, unit, citizen, invitation["time_type_id"], days=20, booking_id=invitation["booking_id"])[
+        0
+    ]
     moved = chain.call(
         "UpdateBooking",
         unit,

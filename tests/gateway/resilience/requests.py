@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from adapters.domain import (
@@ -45,6 +45,6 @@ READS = [name for name in _ARGS if name.startswith("get_")]
 WRITES = ["make_booking", "update_booking", "cancel_booking"]
 
 
-def call(adapter: object, operation: str) -> Awaitable[Any]:
-    method: Callable[..., Awaitable[Any]] = getattr(adapter, operation)
+def call(adapter: object, operation: str) -> Coroutine[Any, Any, Any]:
+    method: Callable[..., Coroutine[Any, Any, Any]] = getattr(adapter, operation)
     return method(CTX, *_ARGS[operation])
