@@ -24,6 +24,7 @@ from gateway.services.scheduling import SchedulingService
 from gateway.settings import Settings
 from gateway.soap.crm11_operations import OPERATIONS as CRM11_OPERATIONS
 from gateway.soap.endpoint import SoapEndpoints
+from gateway.soap.sched2_operations import operations as scheduling2_operations
 from rules.store import RuleStore
 
 __all__ = ["GatewayState", "create_app", "start_gateway"]
@@ -79,9 +80,13 @@ def create_app(settings: Settings | None = None, adapters: AdapterPool | None = 
         state = await start_gateway(settings, adapters)
         holder["state"] = state
         app.state.gateway = state
+        served = {by_name(Generation.CRM_SCHEDULING_1, name): op for name, op in CRM11_OPERATIONS.items()}
+        served.update(
+            {by_name(Generation.SCHEDULING_2, name): op for name, op in scheduling2_operations(state.ids).items()}
+        )
         endpoints = SoapEndpoints(
             state.service,
-            {by_name(Generation.CRM_SCHEDULING_1, name): op for name, op in CRM11_OPERATIONS.items()},
+            served,
             max_request_bytes=settings.max_request_bytes,
             public_base_url=settings.public_base_url,
         )
