@@ -112,6 +112,11 @@ class Scheduling2Client:
         self._max_answer_bytes = max_answer_bytes
         self._validate_requests = validate_requests
 
+    @property
+    def http_client(self) -> httpx.AsyncClient:
+        """The shared client calls go through (its event hooks see every call)."""
+        return self._client
+
     def address(self, name: str) -> str:
         """Where `name` is called: the base URL + its catalogue path (or a configured one)."""
         return self.base_url + self._paths.get(name, _interaction(name).path)
