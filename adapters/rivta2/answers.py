@@ -46,7 +46,7 @@ from adapters.identifiers import HsaId, InvalidIdentifier, PersonalIdentity
 from adapters.rivta2.requests import CORE_NS
 from adapters.rivta2.result_texts import citizen_text
 from adapters.rivta2.vocabulary import DEFAULT_CONTACT_CHANNELS, PERSON_ID_ROOTS, is_uuid
-from contracts.timeformat import parse_date, parse_timestamp
+from contracts.timeformat import SWEDISH_TIME, parse_date
 
 __all__ = [
     "CodeTables",
@@ -98,17 +98,20 @@ class Result:
 # ---------------------------------------------------------------- element access
 
 
+# iterchildren matches tags in C: twice as fast as find() on long answers
+
+
 def _core(parent: Element, name: str) -> Element | None:
-    return parent.find(f"{{{CORE_NS}}}{name}")
+    return next(parent.iterchildren(f"{{{CORE_NS}}}{name}"), None)
 
 
 def _cores(parent: Element, name: str) -> list[Element]:
-    return parent.findall(f"{{{CORE_NS}}}{name}")
+    return list(parent.iterchildren(f"{{{CORE_NS}}}{name}"))
 
 
 def _tops(answer: Element, name: str) -> list[Element]:
     """Children of the response element, in the responder namespace."""
-    return answer.findall(f"{{{etree.QName(answer).namespace}}}{name}")
+    return list(answer.iterchildren(f"{{{etree.QName(answer).namespace}}}{name}"))
 
 
 def _top_text(answer: Element, name: str) -> str | None:
@@ -187,8 +190,10 @@ def _moment(parent: Element, name: str) -> dt.datetime | None:
         return None
     if not _TIMESTAMP.fullmatch(text):
         raise UnreadableAnswer(f"{name} is not a time stamp (YYYYMMDDhhmmss)")
-    try:
-        return parse_timestamp(text)
+    try:  # as contracts.timeformat.parse_timestamp, without strptime's cost (two per free time)
+        year, month, day = int(text[0:4]), int(text[4:6]), int(text[6:8])
+        hour, minute, second = int(text[8:10]), int(text[10:12]), int(text[12:14])
+        return dt.datetime(year, month, day, hour, minute, second, tzinfo=SWEDISH_TIME)
     except ValueError as exc:
         raise UnreadableAnswer(f"{name} is not a time stamp (YYYYMMDDhhmmss)") from exc
 
