@@ -11,6 +11,8 @@ from fastapi import FastAPI
 
 from contracts.catalogue import Generation, by_name
 from gateway.adapter_pool import AdapterPool, available_kinds
+from gateway.api.problems import install_problem_handlers
+from gateway.api.referrals import referral_router
 from gateway.audit import AuditLog
 from gateway.db.database import Database
 from gateway.idmap import IdMap
@@ -71,13 +73,18 @@ async def start_gateway(
     return GatewayState(settings, database, routing, pool, service, rules, IdMap(database, protector))
 
 
-def create_app(settings: Settings | None = None, adapters: AdapterPool | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    adapters: AdapterPool | None = None,
+    clock: Callable[[], dt.datetime] = swedish_now,
+) -> FastAPI:
+    """The gateway. `clock` is "now" for the rule set (tests move it; production leaves it)."""
     settings = settings or Settings()
     holder: dict[str, GatewayState] = {}
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        state = await start_gateway(settings, adapters)
+        state = await start_gateway(settings, adapters, clock)
         holder["state"] = state
         app.state.gateway = state
         served = {by_name(Generation.CRM_SCHEDULING_1, name): op for name, op in CRM11_OPERATIONS.items()}
@@ -91,6 +98,11 @@ def create_app(settings: Settings | None = None, adapters: AdapterPool | None = 
             public_base_url=settings.public_base_url,
         )
         app.include_router(endpoints.router())
+        app.include_router(
+            referral_router(
+                state.service, state.service.referrals, frozenset(i.upper() for i in settings.referral_issuers)
+            )
+        )
         try:
             yield
         finally:
@@ -102,6 +114,8 @@ def create_app(settings: Settings | None = None, adapters: AdapterPool | None = 
         version="0.1.0",
         lifespan=lifespan,
     )
+
+    install_problem_handlers(app)
 
     @app.get("/healthz", tags=["operations"])
     async def health() -> dict[str, str]:

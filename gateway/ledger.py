@@ -86,6 +86,21 @@ class Ledger:
         )
 
     @staticmethod
+    async def was_cancelled(session: AsyncSession, region_code: str, booking_id: str) -> bool:
+        """Whether the booking was cancelled through the gateway (regions may forget cancelled ids)."""
+        found = await session.scalar(
+            select(LedgerRow.id)
+            .where(
+                LedgerRow.region_code == region_code,
+                LedgerRow.booking_id == booking_id,
+                LedgerRow.operation == "cancel",
+                LedgerRow.status == LedgerStatus.DONE,
+            )
+            .limit(1)
+        )
+        return found is not None
+
+    @staticmethod
     def fail(row: LedgerRow, status: str, detail: str) -> None:
         row.status = status
         row.result_text = detail

@@ -36,4 +36,9 @@ class Settings(BaseSettings):
         default=None, description="Base URL written into published WSDLs; default: the request's own."
     )
     region_timeout_seconds: float = Field(default=10.0, description="Default deadline for one region call.")
+    referral_issuers: frozenset[str] = Field(
+        default=frozenset({"SE2321000016-TRIAGE", "SE5565594230-1177R"}),
+        description="HSA-ids (x-rivta-original-serviceconsumer-hsaid) allowed to issue referrals: "
+        "assessment and triage services, the advice line.",
+    )
     log_level: str = "INFO"

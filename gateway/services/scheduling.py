@@ -55,6 +55,7 @@ T = TypeVar("T")
 log = logging.getLogger("tidbok.service")
 
 NOT_FOUND_TEXT = "Bokningen finns inte."
+ALREADY_CANCELLED_TEXT = "Bokningen är redan avbokad."
 NOT_PRELIMINARY_TEXT = "Bokningen väntar inte på någon bekräftelse."
 
 
@@ -134,6 +135,10 @@ class SchedulingService:
         log.exception("call failed unexpectedly (region %s)", route.region_code)
         return GatewayError(FaultKind.INTERNAL)
 
+    async def record(self, event: AuditEvent) -> None:
+        """Write one audit row on its own."""
+        await self._record(event)
+
     async def _record(self, event: AuditEvent) -> None:
         async with self.database.sessions.begin() as session:
             self.audit.add(session, event)
@@ -178,6 +183,15 @@ class SchedulingService:
     async def _rebooking_count(self, region_code: str, booking_id: str) -> int:
         async with self.database.sessions() as session:
             return await self.ledger.rebooking_count(session, region_code, booking_id)
+
+    async def _missing(self, region_code: str, booking_id: str) -> BookingOutcome:
+        """The refusal for a booking the region does not show: already cancelled (through us) or
+        unknown."""
+        async with self.database.sessions() as session:
+            cancelled = await self.ledger.was_cancelled(session, region_code, booking_id)
+        if cancelled:
+            return BookingOutcome.refused(ErrorCode.APPOINTMENT_IS_ALREADY_CANCELED, ALREADY_CANCELLED_TEXT)
+        return BookingOutcome.refused(ErrorCode.APPOINTMENT_DOES_NOT_EXIST, NOT_FOUND_TEXT)
 
     # ------------------------------------------------------------------ catalogue
 
@@ -322,7 +336,9 @@ class SchedulingService:
 
         async def decide() -> tuple[BookingOutcome | None, str | None]:
             owner = await adapter.get_booking(call.context, request.slot.care_unit, request.booking_id)
-            if owner is None or owner.citizen != request.citizen:
+            if owner is None:
+                return await self._missing(route.region_code, request.booking_id), None
+            if owner.citizen != request.citizen:
                 return BookingOutcome.refused(ErrorCode.APPOINTMENT_DOES_NOT_EXIST, NOT_FOUND_TEXT), None
             facts = self.policy.booking_facts(
                 route.region_code, owner, await self._rebooking_count(route.region_code, owner.booking_id)
@@ -345,7 +361,9 @@ class SchedulingService:
 
         async def decide() -> tuple[BookingOutcome | None, str | None]:
             owner = await adapter.get_booking(call.context, request.care_unit, request.booking_id)
-            if owner is None or not self._may_see(call, owner):
+            if owner is None:
+                return await self._missing(route.region_code, request.booking_id), None
+            if not self._may_see(call, owner):
                 return BookingOutcome.refused(ErrorCode.APPOINTMENT_DOES_NOT_EXIST, NOT_FOUND_TEXT), None
             owner_box.append(owner)
             facts = self.policy.booking_facts(route.region_code, owner)
@@ -377,7 +395,9 @@ class SchedulingService:
 
         async def decide() -> tuple[BookingOutcome | None, str | None]:
             owner = await adapter.get_booking(call.context, care_unit, booking_id)
-            if owner is None or owner.citizen != citizen:
+            if owner is None:
+                return await self._missing(route.region_code, booking_id), None
+            if owner.citizen != citizen:
                 return BookingOutcome.refused(ErrorCode.APPOINTMENT_DOES_NOT_EXIST, NOT_FOUND_TEXT), None
             owner_box.append(owner)
             pending = owner.status is BookingStatus.PRELIMINARY or (owner.is_invitation and not owner.slot.is_open)
