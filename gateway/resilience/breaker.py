@@ -139,7 +139,7 @@ class CircuitBreaker:
         self._refresh()
         if self._state is BreakerState.CLOSED:
             return False
-        if self._state is BreakerState.HALF_OPEN:
+        if self._state is BreakerState.HALF_OPEN and not self._probe_in_flight:
             self._probe_in_flight = True
             return True
         self._short_circuited += 1
