@@ -24,7 +24,7 @@ from gateway.routing import RoutingFileError, RoutingTable
 from gateway.rules_cli import BUNDLED_RULES
 from gateway.services.scheduling import SchedulingService
 from gateway.settings import Settings
-from gateway.soap.crm11_operations import OPERATIONS as CRM11_OPERATIONS
+from gateway.soap.crm11_operations import operations as crm11_operations
 from gateway.soap.endpoint import SoapEndpoints
 from gateway.soap.sched2_operations import operations as scheduling2_operations
 from rules.store import RuleStore
@@ -87,7 +87,7 @@ def create_app(
         state = await start_gateway(settings, adapters, clock)
         holder["state"] = state
         app.state.gateway = state
-        served = {by_name(Generation.CRM_SCHEDULING_1, name): op for name, op in CRM11_OPERATIONS.items()}
+        served = {by_name(Generation.CRM_SCHEDULING_1, name): op for name, op in crm11_operations(state.ids).items()}
         served.update(
             {by_name(Generation.SCHEDULING_2, name): op for name, op in scheduling2_operations(state.ids).items()}
         )

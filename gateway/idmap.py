@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from adapters.domain import ContactChannel, Timeslot
 from adapters.identifiers import HsaId, PersonalIdentity
 from gateway.db.database import Database
-from gateway.db.models import IdMappingRow
+from gateway.db.models import BookingAliasRow, IdMappingRow
 from gateway.protection import CitizenProtector
 
 __all__ = ["AppointmentRef", "IdMap", "SlotRef", "is_uuid"]
@@ -225,3 +225,34 @@ class IdMap:
                 )
             )
             return {row.native_id: row.uuid for row in rows if row.native_id is not None}
+
+    # ------------------------------------------------------------------ booking aliases
+
+    async def alias(self, region_code: str, original_id: str, current_id: str) -> None:
+        """The region replaced `original_id` (the consumer's) by `current_id`."""
+        if original_id == current_id:
+            return
+        async with self._database.sessions.begin() as session:
+            row = await session.get(BookingAliasRow, (region_code, original_id))
+            if row is None:
+                session.add(BookingAliasRow(region_code=region_code, original_id=original_id, current_id=current_id))
+            else:
+                row.current_id = current_id
+
+    async def current_booking_id(self, region_code: str, booking_id: str) -> str:
+        """The region's id today for a booking id a consumer holds."""
+        async with self._database.sessions() as session:
+            row = await session.get(BookingAliasRow, (region_code, booking_id))
+        return row.current_id if row is not None else booking_id
+
+    async def original_booking_ids(self, region_code: str, current_ids: list[str]) -> dict[str, str]:
+        """For the region's ids, the ids consumers know them by (only those that differ)."""
+        if not current_ids:
+            return {}
+        async with self._database.sessions() as session:
+            rows = await session.scalars(
+                select(BookingAliasRow).where(
+                    BookingAliasRow.region_code == region_code, BookingAliasRow.current_id.in_(current_ids)
+                )
+            )
+            return {row.current_id: row.original_id for row in rows}

@@ -11,6 +11,7 @@ from adapters.domain import (
     Booking,
     BookingOutcome,
     BookingRequest,
+    BookingStatus,
     CancelRequest,
     CareType,
     CareUnit,
@@ -210,7 +211,7 @@ def _add_timeslot(
     if booking is not None:
         add(node, CORE, "bookingId", booking.booking_id)
         add(node, CORE, "subject_of_care", booking.citizen.value)
-        add(node, CORE, "purpose", booking.purpose)
+        add(node, CORE, "purpose", booking.purpose or (PROPOSAL_PURPOSE if _is_invitation(booking) else None))
         add(node, CORE, "reason", booking.reason)
     add(node, CORE, "resourceName", slot.resource_name)
     add(node, CORE, "healthcare_facility_name", slot.care_unit_name)
@@ -224,8 +225,17 @@ def _add_timeslot(
         add_bool(node, CORE, "cancel_booking_allowed", booking.cancel_allowed)
         add_bool(node, CORE, "rebooking_allowed", booking.rebook_allowed)
         add_bool(node, CORE, "message_allowed", booking.message_allowed)
-        if booking.is_invitation:
+        if _is_invitation(booking):
             add_bool(node, EXT, "isInvitation", True)
+
+
+# 1.1 has no "preliminary": a time the clinic proposed and the citizen has yet to confirm is an
+# invitation (kallelse) with a time, which the citizen accepts by moving it onto that time.
+PROPOSAL_PURPOSE = "Tiden är föreslagen av vården. Bekräfta den genom att boka om till samma tid."
+
+
+def _is_invitation(booking: Booking) -> bool:
+    return booking.is_invitation or booking.status is BookingStatus.PRELIMINARY
 
 
 def encode_schedule(bookings: list[Booking]) -> etree._Element:

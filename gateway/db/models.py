@@ -13,6 +13,7 @@ __all__ = [
     "AdapterInstanceRow",
     "AuditRow",
     "Base",
+    "BookingAliasRow",
     "CareUnitRow",
     "IdMappingRow",
     "LedgerRow",
@@ -174,3 +175,17 @@ class ReferralRow(Base):
     issued_by: Mapped[str] = mapped_column(String(64))
     revoked: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime] = mapped_column(default=_utcnow)
+
+
+class BookingAliasRow(Base):
+    """A booking id a consumer holds that the region has since replaced (a scheduling 2 region may
+    issue a new appointmentId on UpdateAppointment; a crm:scheduling 1.1 consumer keeps its
+    bookingId). The consumer's id stays the key; `current_id` follows the region."""
+
+    __tablename__ = "booking_aliases"
+    __table_args__ = (Index("ix_booking_aliases_current", "region_code", "current_id"),)
+
+    region_code: Mapped[str] = mapped_column(String(2), primary_key=True)
+    original_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    current_id: Mapped[str] = mapped_column(String(128))
+    updated_at: Mapped[dt.datetime] = mapped_column(default=_utcnow, onupdate=_utcnow)

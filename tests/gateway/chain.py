@@ -4,7 +4,8 @@ gateway in front of it, reached by zeep clients built from the gateway's own `?w
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+import random
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ from sqlalchemy.engine import make_url
 from gateway.app import create_app
 from gateway.db.models import AuditRow, LedgerRow
 from gateway.settings import Settings
+from simulators.common.seed import test_personal_number
 from simulators.rivta_producer import ProducerConfig
 from simulators.rivta_producer import create_app as create_region
 from tests.support.servers import serve_in_thread
@@ -32,15 +34,38 @@ class Region:
     url: str
     seed: dict[str, Any]
 
+    kind: str = "rivta"
+
     @property
     def units(self) -> list[str]:
         return [unit["hsa_id"] for unit in self.seed["care_units"]]
 
     def unit_offering(self, time_type_id: str) -> str:
-        return next(u["hsa_id"] for u in self.seed["care_units"] if time_type_id in u["time_type_ids"])
+        return next(
+            u["hsa_id"]
+            for u in self.seed["care_units"]
+            if time_type_id in (u.get("time_type_ids") or u.get("time_type_codes") or [])
+        )
 
     def citizen(self, index: int) -> str:
-        return str(self.seed["citizens"][index]["personal_number"])
+        entry = self.seed["citizens"][index]
+        return str(entry.get("personal_number") or entry["person_id"])
+
+    def free_citizens(self) -> list[str]:
+        """Citizens who hold nothing at the region: the seeded ones without bookings, then
+        further numbers from the tax agency's test series the region has never seen."""
+        seeded = [str(c.get("personal_number") or c["person_id"]) for c in self.seed["citizens"]]
+        free = [
+            str(c.get("personal_number") or c["person_id"])
+            for c in self.seed["citizens"]
+            if not (c.get("booking_ids") or c.get("appointment_ids"))
+        ]
+        rng = random.Random(4711)
+        while len(free) < 6:
+            candidate = test_personal_number(rng, born_between=(1950, 2000))
+            if candidate not in seeded and candidate not in free:
+                free.append(candidate)
+        return free
 
     def invitation(self, kind: str) -> dict[str, Any]:
         return next(i for i in self.seed["invitations"] if i["kind"] == kind)
@@ -53,15 +78,23 @@ class Region:
 
 
 @contextmanager
-def region_on_loopback(tmp: Path, *, seed: int = 11) -> Iterator[Region]:
-    app = create_region(ProducerConfig(region_code="01", seed=seed, database=str(tmp / "region01.sqlite3")))
+def region_on_loopback(tmp: Path, *, seed: int = 11, kind: str = "rivta") -> Iterator[Region]:
+    """A simulated region 01: `rivta` speaks crm:scheduling 1.1, `rivta2` scheduling 2."""
+    database = str(tmp / f"region01-{kind}.sqlite3")
+    if kind == "rivta":
+        app = create_region(ProducerConfig(region_code="01", seed=seed, database=database))
+    else:
+        from simulators.rivta2_producer import Producer2Config
+        from simulators.rivta2_producer import create_app as create_region2
+
+        app = create_region2(Producer2Config(region_code="01", seed=seed, database=database))
     with serve_in_thread(app) as url:
-        yield Region(url, httpx.get(f"{url}/admin/seed", timeout=10).json())
+        yield Region(url, httpx.get(f"{url}/admin/seed", timeout=10).json(), kind)
 
 
 def routing_file(tmp: Path, region: Region) -> Path:
     table = {
-        "adapters": [{"name": "sthlm", "kind": "rivta", "base_url": region.url, "timeout_seconds": 3}],
+        "adapters": [{"name": "sthlm", "kind": region.kind, "base_url": region.url, "timeout_seconds": 5}],
         "regions": [
             {
                 "code": "01",
@@ -128,9 +161,15 @@ class Chain:
 
 
 @contextmanager
-def gateway_on_loopback(tmp: Path, region: Region, database_url: str) -> Iterator[Chain]:
+def gateway_on_loopback(
+    tmp: Path, region: Region, database_url: str, *, clock: Callable[[], dt.datetime] | None = None
+) -> Iterator[Chain]:
+    """The gateway in front of `region`; `clock` moves the rule set's "now" (a restart with the
+    same database and another clock shows what the gateway remembers)."""
+    tmp.mkdir(parents=True, exist_ok=True)
     settings = Settings(database_url=database_url, routing_file=routing_file(tmp, region), audit_key="test-audit-key")
-    with serve_in_thread(create_app(settings)) as url:
+    app = create_app(settings) if clock is None else create_app(settings, clock=clock)
+    with serve_in_thread(app) as url:
         yield Chain(url, settings, region)
 
 
