@@ -12,11 +12,12 @@ import zeep
 from lxml import etree
 from zeep import Plugin
 
+from contracts.catalogue import Generation, by_name
+from contracts.schemas import schema_for
 from tests.gateway.chain import Chain, next_weekday
 from tests.support.conformance import CONFORMANCE, assert_valid, official_schema
-from tests.support.zeep_conformance import ConformancePlugin
 
-__all__ = ["Consumer", "Consumer11", "Consumer2", "Result", "Slot"]
+__all__ = ["Consumer", "Consumer2", "Consumer11", "Result", "Slot"]
 
 PNR_ROOT = "1.2.752.129.2.1.3.1"
 SNOMED = "1.2.752.116.2.1.1"
@@ -163,9 +164,6 @@ class _Scheduling2Conformance(Plugin):  # type: ignore[misc]
     def _check(self, envelope: etree._Element) -> None:
         element = envelope.find(_BODY)[0]  # type: ignore[index]
         name = etree.QName(element).localname.removesuffix("Response")
-        from contracts.catalogue import Generation, by_name
-        from contracts.schemas import schema_for
-
         assert_valid(schema_for(by_name(Generation.SCHEDULING_2, name)), element)
         official = CONFORMANCE / "scheduling_2.0" / "interactions" / f"{name}Interaction" / f"{name}Responder_2.0.xsd"
         if official.is_file():
