@@ -15,6 +15,7 @@ __all__ = [
     "Base",
     "BookingAliasRow",
     "CareUnitRow",
+    "EngagementRow",
     "IdMappingRow",
     "LedgerRow",
     "ReferralRow",
@@ -188,4 +189,30 @@ class BookingAliasRow(Base):
     region_code: Mapped[str] = mapped_column(String(2), primary_key=True)
     original_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     current_id: Mapped[str] = mapped_column(String(128))
+    updated_at: Mapped[dt.datetime] = mapped_column(default=_utcnow, onupdate=_utcnow)
+
+
+class EngagementRow(Base):
+    """The engagement index (engagemangsindex): which care unit holds which citizen's future
+    bookings and invitations. Kept by the gateway from the writes that pass through it and from
+    regions calling Update for bookings made in their own systems."""
+
+    __tablename__ = "engagements"
+    __table_args__ = (
+        UniqueConstraint(
+            "citizen_ref", "service_domain", "logical_address", "business_object_id", name="uq_engagement_key"
+        ),
+        Index("ix_engagements_citizen", "citizen_ref", "service_domain"),
+        Index("ix_engagements_content", "most_recent_content"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    citizen_ref: Mapped[str] = mapped_column(String(64))
+    service_domain: Mapped[str] = mapped_column(String(100))  # riv:crm:scheduling
+    categorization: Mapped[str] = mapped_column(String(64), default="NA")
+    logical_address: Mapped[str] = mapped_column(String(64))  # the care unit
+    business_object_id: Mapped[str] = mapped_column(String(128))  # the booking id at the unit
+    source_system: Mapped[str] = mapped_column(String(64))
+    data_controller: Mapped[str | None] = mapped_column(String(64))
+    most_recent_content: Mapped[dt.datetime]  # the booking's start (1.1 practice)
     updated_at: Mapped[dt.datetime] = mapped_column(default=_utcnow, onupdate=_utcnow)

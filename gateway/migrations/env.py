@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 from alembic import context
 from sqlalchemy import Connection, create_engine
 
-from gateway.db.models import Base
+from gateway.db.models import Base, UtcDateTime
 
 config = context.config
 target_metadata = Base.metadata
+
+
+def _render_item(kind: str, item: Any, _autogen_context: Any) -> str | Literal[False]:
+    """Migrations name plain SQL types: UtcDateTime is a DateTime with time zone on disk."""
+    if kind == "type" and isinstance(item, UtcDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
 
 
 def _run(connection: Connection) -> None:
@@ -17,6 +26,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        render_item=_render_item,
     )
     with context.begin_transaction():
         context.run_migrations()
