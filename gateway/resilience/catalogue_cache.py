@@ -11,17 +11,25 @@ Telling the caller: open `cache_report()` around the adapter calls; every answer
 adds a `CacheNote` to it (a context variable holding a shared report, so it works across
 `asyncio.gather` too). No report open: nothing is recorded.
 
-Personal queries are not cached: a `CatalogueQuery` with a citizen (or a booking id, which stands
-for one citizen's booking) is the region's answer for that person — which time types their referrals
-and earlier bookings allow — and it changes when they book through this gateway, which this layer
-would not see. Caching it would serve a wrong personal answer after a booking, hold personal data in
-a process-wide cache, and seldom hit (a citizen asks a few times). So those calls pass straight
-through, and cache keys never hold a personal identity number.
+Personal answers: in crm:scheduling 1.1 every catalogue request names the citizen
+(`subject_of_care` 1..1) and the region applies its business rules to them; an adapter also fills
+the citizen in from a citizen actor when the query has none. Such an answer belongs to that person
+and changes when they book through this gateway (a referral used, a limit reached), which this
+layer does not see. So an answer whose subject is a person — the query's citizen, or else a
+non-staff actor — is keyed by a keyed digest of that identity (HMAC-SHA256 under a random key that
+lives and dies with the cache, so digests cannot be reversed by trying every personal number, nor
+matched with anything outside this process), is never served as a fresh hit (the region is always
+asked while it answers), and stands in only for that same person when the region fails. Keys never
+hold a personal identity number; their printed form holds adapter, operation and care unit only.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import hmac
 import logging
+import secrets
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -30,7 +38,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, NamedTuple, TypeVar
 
-from adapters.domain import CareType, CareUnit, CatalogueQuery, Performer, RequestContext, TimeType
+from adapters.domain import ActorRole, CareType, CareUnit, CatalogueQuery, Performer, RequestContext, TimeType
 from adapters.errors import RegionProtocolError, RegionTimeout, RegionUnavailable
 from adapters.interface import RegionAdapter
 from gateway.resilience.clock import Clock
@@ -112,7 +120,8 @@ class CacheKey(NamedTuple):
     adapter: str
     operation: str
     logical_address: str
-    query: CatalogueQuery
+    query: CatalogueQuery  # with `citizen` left out: the subject is in `subject`
+    subject: str | None  # keyed digest of the person the answer is for; None: not personal
 
     def __str__(self) -> str:
         return f"{self.adapter}:{self.operation}:{self.query.care_unit}"
@@ -135,9 +144,27 @@ class CatalogueCache:
         self.max_entries = max_entries
         self._clock = clock
         self._entries: OrderedDict[CacheKey, CacheEntry] = OrderedDict()
+        self._subject_key = secrets.token_bytes(32)
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    def keys(self) -> list[CacheKey]:
+        return list(self._entries)
+
+    def key(self, adapter: str, operation: str, ctx: RequestContext, query: CatalogueQuery) -> CacheKey:
+        """The key of one catalogue call; see the module notes on personal answers."""
+        subject = subject_of(ctx, query)
+        digest = None
+        if subject is not None:
+            digest = hmac.new(self._subject_key, subject.encode(), hashlib.sha256).hexdigest()
+        return CacheKey(
+            adapter,
+            operation,
+            ctx.logical_address.strip().upper(),
+            dataclasses.replace(query, citizen=None),
+            digest,
+        )
 
     def __contains__(self, key: object) -> bool:
         return key in self._entries
@@ -169,15 +196,22 @@ class CatalogueCache:
             self._entries.popitem(last=False)
 
 
-def is_personal(query: CatalogueQuery) -> bool:
-    return query.citizen is not None or query.booking_id is not None
+def subject_of(ctx: RequestContext, query: CatalogueQuery) -> str | None:
+    """The person a catalogue answer may be for: the query's citizen, else a citizen-side actor."""
+    if query.citizen is not None:
+        return query.citizen.value
+    actor = ctx.actor
+    if actor is not None and actor.role is not ActorRole.STAFF:
+        return actor.actor_id.strip()
+    return None
 
 
 class CachingAdapter(AdapterDecorator):
     """The four catalogue reads through a `CatalogueCache`; everything else passes through.
 
-    `observe(operation, outcome)` hears each catalogue call's cache outcome: `hit`, `miss`,
-    `stale` (served stale after a failure) or `bypass` (a personal query)."""
+    `observe(operation, outcome)` hears each catalogue call's cache outcome: `hit` (fresh, the
+    region not asked), `miss` (asked and stored) or `stale` (the region failed; an older answer
+    served)."""
 
     def __init__(
         self,
@@ -213,12 +247,9 @@ class CachingAdapter(AdapterDecorator):
         query: CatalogueQuery,
         call: Callable[[], Awaitable[list[T]]],
     ) -> list[T]:
-        if is_personal(query):
-            self._observe(operation, "bypass")
-            return await call()
-        key = CacheKey(self.adapter_name, operation, ctx.logical_address.strip().upper(), query)
+        key = self.cache.key(self.adapter_name, operation, ctx, query)
         entry = self.cache.get(key)
-        if entry is not None and self.cache.is_fresh(entry):
+        if entry is not None and key.subject is None and self.cache.is_fresh(entry):
             self._note(key, CacheServe.FRESH, self.cache.age(entry))
             self._observe(operation, "hit")
             return list(entry.value)

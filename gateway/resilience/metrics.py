@@ -144,7 +144,7 @@ class PrometheusFamilies:
         )
         self.cache = Counter(
             "tidbok_catalogue_cache",
-            "Catalogue look-ups by cache outcome (hit, miss, stale, bypass).",
+            "Catalogue look-ups by cache outcome (hit, miss, stale).",
             labels,
             registry=registry,
         )

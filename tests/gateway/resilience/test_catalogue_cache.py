@@ -1,5 +1,5 @@
 """The catalogue cache: TTL, stale-if-error within a window (and the caller told), LRU bound,
-keys by adapter, method and query, and personal queries never cached."""
+keys by adapter, method and query, and personal answers kept apart, only as stand-ins."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import dataclasses
 
 import pytest
 
-from adapters.domain import CatalogueQuery, RequestContext
+from adapters.domain import Actor, ActorRole, CatalogueQuery, RequestContext
 from adapters.errors import RegionProtocolError, RegionRejectedRequest, RegionTimeout, RegionUnavailable
-from adapters.identifiers import HsaId
+from adapters.identifiers import HsaId, PersonalIdentity
 from gateway.resilience.catalogue_cache import (
     CATALOGUE_OPERATIONS,
     CacheServe,
@@ -176,28 +176,75 @@ async def test_entries_are_keyed_by_adapter_method_and_query() -> None:
     assert h.inner.count("get_time_types") == 4  # logical addresses compare as HSA-ids do
 
 
+OTHER_CITIZEN = PersonalIdentity.parse("194005189891")
+
+
 @pytest.mark.parametrize("operation", CATALOGUE_OPERATIONS)
-async def test_personal_queries_are_never_cached(operation: str) -> None:
+async def test_a_personal_answer_is_never_a_fresh_hit_but_stands_in_for_the_same_person(operation: str) -> None:
+    h = Harness(ttl=60)
+    mine = dataclasses.replace(QUERY, citizen=CITIZEN)
+    method = getattr(h.adapter, operation)
+    first = await method(CTX, mine)
+    h.inner.version = 2
+    second = await method(CTX, mine)
+    assert h.inner.count(operation) == 2 and second != first  # the region is always asked
+    h.inner.fail_next(RegionUnavailable("down"))
+    with cache_report() as report:
+        assert await method(CTX, mine) == second
+    assert [note.served for note in report.notes] == [CacheServe.STALE]
+    assert [outcome for _, outcome in h.observed] == ["miss", "miss", "stale"]
+
+
+async def test_a_personal_answer_never_stands_in_for_someone_else() -> None:
     h = Harness()
-    for query in (dataclasses.replace(QUERY, citizen=CITIZEN), dataclasses.replace(QUERY, booking_id="B1")):
-        method = getattr(h.adapter, operation)
-        await method(CTX, query)
-        await method(CTX, query)
-        h.inner.fail_next(RegionUnavailable("down"))
-        with pytest.raises(RegionUnavailable):
-            await method(CTX, query)
-    assert h.inner.count(operation) == 6
-    assert len(h.cache) == 0
-    assert {outcome for _, outcome in h.observed} == {"bypass"}
+    await h.adapter.get_time_types(CTX, dataclasses.replace(QUERY, citizen=CITIZEN))
+    await h.adapter.get_time_types(CTX, QUERY)  # an impersonal answer is there too
+    h.inner.fail_next(RegionUnavailable("down"))
+    with pytest.raises(RegionUnavailable):
+        await h.adapter.get_time_types(CTX, dataclasses.replace(QUERY, citizen=OTHER_CITIZEN))
+
+
+async def test_a_citizen_actor_makes_the_answer_personal_even_without_a_citizen_in_the_query() -> None:
+    h = Harness()
+    as_citizen = dataclasses.replace(CTX, actor=Actor(CITIZEN.value, ActorRole.CITIZEN))
+    as_guardian = dataclasses.replace(CTX, actor=Actor(OTHER_CITIZEN.value, ActorRole.GUARDIAN))
+    as_staff = dataclasses.replace(CTX, actor=Actor("SE2321000016-S001", ActorRole.STAFF))
+    await h.adapter.get_care_types(as_citizen, QUERY)
+    await h.adapter.get_care_types(as_citizen, QUERY)
+    assert h.inner.count("get_care_types") == 2  # personal: asked every time
+    h.inner.fail_next(RegionUnavailable("down"))
+    with pytest.raises(RegionUnavailable):
+        await h.adapter.get_care_types(as_guardian, QUERY)
+    await h.adapter.get_care_types(as_staff, QUERY)
+    await h.adapter.get_care_types(as_staff, QUERY)
+    assert h.inner.count("get_care_types") == 4  # staff: the impersonal answer, a fresh hit the second time
+    key_for_citizen_in_query = h.cache.key("sthlm", "get_care_types", CTX, dataclasses.replace(QUERY, citizen=CITIZEN))
+    assert key_for_citizen_in_query == h.cache.key("sthlm", "get_care_types", as_citizen, QUERY)
+
+
+async def test_keys_hold_no_personal_number_and_digests_are_keyed_per_cache() -> None:
+    h = Harness()
+    for citizen in (CITIZEN, OTHER_CITIZEN):
+        await h.adapter.get_time_types(CTX, dataclasses.replace(QUERY, citizen=citizen))
+        await h.adapter.get_performers(dataclasses.replace(CTX, actor=Actor(citizen.value, ActorRole.CITIZEN)), QUERY)
+    keys = h.cache.keys()
+    assert len(keys) == 4
+    for key in keys:
+        assert key.query.citizen is None and key.subject is not None
+        for number in (CITIZEN.value, OTHER_CITIZEN.value):
+            assert number not in repr(key) and number[2:] not in repr(key) and number not in str(key)
+    other_cache = CatalogueCache(ttl=1, max_stale=1, max_entries=1, clock=FakeClock())
+    personal = dataclasses.replace(QUERY, citizen=CITIZEN)
+    assert other_cache.key("a", "op", CTX, personal).subject != h.cache.key("a", "op", CTX, personal).subject
 
 
 async def test_logged_keys_hold_no_personal_number(caplog: pytest.LogCaptureFixture) -> None:
     h = Harness(ttl=0)
-    await h.adapter.get_time_types(CTX, QUERY)
-    await h.adapter.get_time_types(CTX, dataclasses.replace(QUERY, citizen=CITIZEN))
+    personal = dataclasses.replace(QUERY, citizen=CITIZEN)
+    await h.adapter.get_time_types(CTX, personal)
     h.inner.fail_next(RegionUnavailable(f"down for {CITIZEN.value}"))
     with caplog.at_level("DEBUG"):
-        await h.adapter.get_time_types(CTX, QUERY)
+        await h.adapter.get_time_types(CTX, personal)
     assert "serving sthlm:get_time_types:SE2321000016-1001 from cache" in caplog.text
     assert CITIZEN.value not in caplog.text and CITIZEN.value[2:] not in caplog.text
 
