@@ -29,6 +29,7 @@ class Generation(Enum):
     CRM_SCHEDULING_1 = "crm:scheduling:1"  # crm:scheduling 1.1, deployed today
     SCHEDULING_2 = "supportprocess:logistics:scheduling:2"  # the next generation
     GATEWAY_EXTENSIONS_1 = "tidbok:scheduling:1"  # our own: group, series, combined visits
+    ENGAGEMENT_INDEX_1 = "itintegration:engagementindex:1"  # the engagement index (Update, FindContent)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,3 +158,25 @@ def _register_scheduling_2() -> None:
 
 
 _register_scheduling_2()
+
+
+ENGAGEMENT_INDEX_NAMES = ("Update", "FindContent")
+
+
+def _register_engagement_index() -> None:
+    root = WSDL_ROOT / "engagementindex_1.0" / "interactions"
+    for name in ENGAGEMENT_INDEX_NAMES:
+        folder = root / f"{name}Interaction"
+        register(
+            Interaction(
+                name=name,
+                generation=Generation.ENGAGEMENT_INDEX_1,
+                responder_namespace=f"urn:riv:itintegration:engagementindex:{name}Responder:1",
+                major_version=1,
+                wsdl_file=folder / f"{name}Interaction_1.0_RIVTABP21.wsdl",
+                xsd_file=folder / f"{name}Responder_1.0.xsd",
+            )
+        )
+
+
+_register_engagement_index()

@@ -15,6 +15,7 @@ from gateway.api.problems import install_problem_handlers
 from gateway.api.referrals import referral_router
 from gateway.audit import AuditLog
 from gateway.db.database import Database
+from gateway.engagement import EngagementIndex
 from gateway.idmap import IdMap
 from gateway.ledger import Ledger
 from gateway.policy import BookingPolicy, swedish_now
@@ -22,10 +23,12 @@ from gateway.protection import CitizenProtector
 from gateway.referrals import ReferralStore
 from gateway.routing import RoutingFileError, RoutingTable
 from gateway.rules_cli import BUNDLED_RULES
+from gateway.services.calendar import NationalCalendar
 from gateway.services.scheduling import SchedulingService
 from gateway.settings import Settings
 from gateway.soap.crm11_operations import operations as crm11_operations
 from gateway.soap.endpoint import SoapEndpoints
+from gateway.soap.engagement_operations import operations as engagement_operations
 from gateway.soap.sched2_operations import operations as scheduling2_operations
 from rules.store import RuleStore
 
@@ -69,7 +72,10 @@ async def start_gateway(
     rules = RuleStore(settings.rules_dir or BUNDLED_RULES)
     policy = BookingPolicy(rules, clock)
     referrals = ReferralStore(database, protector)
-    service = SchedulingService(routing, pool, database, AuditLog(protector), Ledger(protector), policy, referrals)
+    engagements = EngagementIndex(database, protector, settings.gateway_hsa_id)
+    service = SchedulingService(
+        routing, pool, database, AuditLog(protector), Ledger(protector), policy, referrals, engagements
+    )
     return GatewayState(settings, database, routing, pool, service, rules, IdMap(database, protector))
 
 
@@ -87,9 +93,21 @@ def create_app(
         state = await start_gateway(settings, adapters, clock)
         holder["state"] = state
         app.state.gateway = state
-        served = {by_name(Generation.CRM_SCHEDULING_1, name): op for name, op in crm11_operations(state.ids).items()}
+        calendar = NationalCalendar(state.service, settings.national_logical_address, settings.fanout_deadline_seconds)
+        served = {
+            by_name(Generation.CRM_SCHEDULING_1, name): op for name, op in crm11_operations(state.ids, calendar).items()
+        }
         served.update(
-            {by_name(Generation.SCHEDULING_2, name): op for name, op in scheduling2_operations(state.ids).items()}
+            {
+                by_name(Generation.SCHEDULING_2, name): op
+                for name, op in scheduling2_operations(state.ids, calendar).items()
+            }
+        )
+        served.update(
+            {
+                by_name(Generation.ENGAGEMENT_INDEX_1, name): op
+                for name, op in engagement_operations(state.service.engagements).items()
+            }
         )
         endpoints = SoapEndpoints(
             state.service,

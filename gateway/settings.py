@@ -31,6 +31,12 @@ class Settings(BaseSettings):
     national_logical_address: str = Field(
         default="5565594230", description="The aggregating platform's address (the national calendar)."
     )
+    gateway_hsa_id: str = Field(
+        default="SE5565594230-TIDBOK", description="The gateway's own HSA-id (sourceSystem in the engagement index)."
+    )
+    fanout_deadline_seconds: float = Field(
+        default=5.0, gt=0, description="The national calendar waits this long for each source, in parallel."
+    )
     max_request_bytes: int = Field(default=1_000_000, description="Larger SOAP requests are refused.")
     public_base_url: str | None = Field(
         default=None, description="Base URL written into published WSDLs; default: the request's own."

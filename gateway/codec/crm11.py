@@ -33,6 +33,7 @@ __all__ = [
     "decode_cancel",
     "decode_catalogue_query",
     "decode_make_booking",
+    "decode_schedule_citizen",
     "decode_schedule_query",
     "decode_slot_query",
     "decode_update_booking",
@@ -63,6 +64,12 @@ def decode_schedule_query(body: etree._Element) -> tuple[HsaId, PersonalIdentity
     """GetSubjectOfCareSchedule: the unit and the citizen."""
     read = Reader(body, responder("GetSubjectOfCareSchedule"))
     return read.hsa_id("healthcare_facility"), read.person("subject_of_care")
+
+
+def decode_schedule_citizen(body: etree._Element) -> PersonalIdentity:
+    """GetSubjectOfCareSchedule to the national calendar: `healthcare_facility` names the platform
+    (not an HSA-id) and is not used."""
+    return Reader(body, responder("GetSubjectOfCareSchedule")).person("subject_of_care")
 
 
 def decode_booking_reference(body: etree._Element) -> tuple[HsaId, str]:

@@ -41,6 +41,7 @@ from adapters.interface import ConfirmingAdapter, RegionAdapter
 from gateway.adapter_pool import AdapterPool
 from gateway.audit import AuditEvent, AuditLog
 from gateway.db.database import Database
+from gateway.engagement import EngagementIndex
 from gateway.errors import FaultKind, GatewayError
 from gateway.ledger import Ledger, LedgerStatus, WriteIntent
 from gateway.policy import BookingPolicy, CitizenContext
@@ -83,6 +84,7 @@ class SchedulingService:
         ledger: Ledger,
         policy: BookingPolicy,
         referrals: ReferralStore,
+        engagements: EngagementIndex,
     ) -> None:
         self.routing = routing
         self.adapters = adapters
@@ -91,6 +93,7 @@ class SchedulingService:
         self.ledger = ledger
         self.policy = policy
         self.referrals = referrals
+        self.engagements = engagements
 
     # ------------------------------------------------------------------ plumbing
 
@@ -267,6 +270,8 @@ class SchedulingService:
     async def schedule(self, call: Call, care_unit: HsaId, citizen: PersonalIdentity) -> list[Booking]:
         async def run(route: Route, adapter: RegionAdapter) -> list[Booking]:
             bookings = await adapter.get_schedule(call.context, care_unit, citizen)
+            async with self.database.sessions.begin() as session:
+                await self.engagements.seen(session, [b for b in bookings if b.citizen == citizen])
             # Open invitations (no time yet) are not booked times: the contract leaves them out.
             return [
                 self.policy.with_flags(
@@ -488,6 +493,15 @@ class SchedulingService:
             row = await session.merge(row)
             self.ledger.close(row, outcome)
             self.audit.add(session, self._write_event(call, intent, outcome))
+            await self.engagements.after_write(
+                session,
+                intent.operation,
+                intent.citizen,
+                intent.care_unit,
+                intent.booking_id,
+                intent.slot.start if intent.slot else None,
+                outcome,
+            )
         return outcome
 
     @staticmethod

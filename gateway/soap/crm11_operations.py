@@ -13,18 +13,20 @@ from lxml import etree
 
 from adapters.domain import Booking
 from gateway.codec import crm11
+from gateway.codec.processing_status import encode_processing_status
 from gateway.idmap import IdMap
+from gateway.services.calendar import NationalCalendar
 from gateway.services.scheduling import Call, SchedulingService
+from gateway.soap.operation import Answer, Operation
 
-__all__ = ["Operation", "operations"]
-
-Operation = Callable[[SchedulingService, Call, etree._Element], Awaitable[etree._Element]]
+__all__ = ["operations"]
 
 
 @dataclass(frozen=True, slots=True)
 class CrmScheduling1:
     service: SchedulingService
     ids: IdMap
+    calendar: NationalCalendar
 
     def _region(self, call: Call) -> str:
         route, _adapter = self.service.route(call)
@@ -39,7 +41,16 @@ class CrmScheduling1:
         originals = await self.ids.original_booking_ids(self._region(call), [b.booking_id for b in bookings])
         return [replace(b, booking_id=originals.get(b.booking_id, b.booking_id)) for b in bookings]
 
-    async def schedule(self, call: Call, body: etree._Element) -> etree._Element:
+    async def schedule(self, call: Call, body: etree._Element) -> etree._Element | Answer:
+        if self.calendar.is_national(call):
+            citizen = crm11.decode_schedule_citizen(body)
+            answer = await self.calendar.schedule(call, citizen)
+            bookings: list[Booking] = []
+            for region_code, booking in answer.bookings:
+                originals = await self.ids.original_booking_ids(region_code, [booking.booking_id])
+                bookings.append(replace(booking, booking_id=originals.get(booking.booking_id, booking.booking_id)))
+            header = encode_processing_status(answer.sources, self.service.policy.clock())
+            return Answer(crm11.encode_schedule(bookings), (header,))
         care_unit, citizen = crm11.decode_schedule_query(body)
         bookings = await self.service.schedule(call, care_unit, citizen)
         return crm11.encode_schedule(await self._as_consumer_knows(call, bookings))
@@ -116,13 +127,13 @@ _HANDLERS = {
 }
 
 
-def operations(ids: IdMap) -> dict[str, Operation]:
+def operations(ids: IdMap, calendar: NationalCalendar) -> dict[str, Operation]:
     """The 11 crm:scheduling 1.1 operations, bound to the id map."""
 
     def bind(method: str) -> Operation:
-        async def run(service: SchedulingService, call: Call, body: etree._Element) -> etree._Element:
-            handler: Callable[[Call, etree._Element], Awaitable[etree._Element]] = getattr(
-                CrmScheduling1(service, ids), method
+        async def run(service: SchedulingService, call: Call, body: etree._Element) -> etree._Element | Answer:
+            handler: Callable[[Call, etree._Element], Awaitable[etree._Element | Answer]] = getattr(
+                CrmScheduling1(service, ids, calendar), method
             )
             return await handler(call, body)
 

@@ -19,9 +19,9 @@ from contracts.soap import ActorHeader, EnvelopeError, ParsedEnvelope, build_env
 from gateway.codec.xml import DecodeError
 from gateway.errors import FaultKind, GatewayError
 from gateway.services.scheduling import Call, SchedulingService
-from gateway.soap.crm11_operations import Operation
+from gateway.soap.operation import Answer, Operation
 
-__all__ = ["SoapEndpoints", "fault_response"]
+__all__ = ["Answer", "SoapEndpoints", "fault_response"]
 
 log = logging.getLogger("tidbok.soap")
 
@@ -94,16 +94,17 @@ class SoapEndpoints:
             operation = self.operations[interaction]
             call = Call(f"{interaction.generation.value}/{interaction.name}", context)
             try:
-                answer = await operation(self.service, call, envelope.body)
+                result = await operation(self.service, call, envelope.body)
             except DecodeError as exc:
                 raise GatewayError(FaultKind.INVALID_VALUE, mask_personal_numbers(str(exc))) from exc
+            answer = result if isinstance(result, Answer) else Answer(result, ())
         except GatewayError as error:
             log.info("fault %s on %s", error.kind.code, interaction.name)
             return fault_response(error)
         except Exception:  # never a stack trace to the consumer
             log.exception("internal error on %s", interaction.name)
             return fault_response(GatewayError(FaultKind.INTERNAL))
-        return Response(build_envelope(answer), media_type=_XML)
+        return Response(build_envelope(answer.body, answer.headers), media_type=_XML)
 
     async def _read_body(self, request: Request) -> bytes:
         declared = request.headers.get("content-length")

@@ -24,10 +24,13 @@ from adapters.domain import (
 )
 from adapters.identifiers import HsaId, InvalidIdentifier, PersonalIdentity
 from gateway.codec import sched2
+from gateway.codec.processing_status import encode_processing_status
 from gateway.codec.xml import DecodeError, add
 from gateway.errors import FaultKind, GatewayError
 from gateway.idmap import IdMap
+from gateway.services.calendar import NationalCalendar
 from gateway.services.scheduling import Call, SchedulingService
+from gateway.soap.operation import Answer, Operation
 from rules.view import TimeTypeView
 
 __all__ = ["Scheduling2", "operations"]
@@ -45,6 +48,7 @@ _NOT_FOUND = "Bokningen finns inte."
 class Scheduling2:
     service: SchedulingService
     ids: IdMap
+    calendar: NationalCalendar
 
     # ---------------------------------------------------------------- helpers
 
@@ -336,15 +340,32 @@ class Scheduling2:
         slot_uuid = (await self.ids.remember_slots(region, [booking.slot], booking.citizen))[0]
         sched2.add_appointment(answer, sched2.responder(name), appointment_id, slot_uuid, booking, view)
 
-    async def get_appointments(self, call: Call, body: etree._Element) -> etree._Element:
+    async def get_appointments(self, call: Call, body: etree._Element) -> etree._Element | Answer:
         request = sched2.decode_appointment_query(body)
         call = call.with_actor(request.actor)
+        if self.calendar.is_national(call):
+            national = await self.calendar.schedule(call, request.citizen)
+            ids = []
+            chosen = []
+            for region_code, booking in national.bookings:
+                if _within(booking, request):
+                    (appointment_id,) = await self.ids.remember_appointments(
+                        region_code, [(booking.slot.care_unit, booking.booking_id, request.citizen)]
+                    )
+                    ids.append(appointment_id)
+                    chosen.append(booking)
+            header = encode_processing_status(national.sources, self.service.policy.clock())
+            return Answer(self._appointment_list(ids, chosen), (header,))
         unit, region = self.unit(call), self.region(call)
         bookings = await self.service.schedule(call, unit, request.citizen)
         chosen = [b for b in bookings if _within(b, request)]
         ids = await self.ids.remember_appointments(
             region, [(b.slot.care_unit, b.booking_id, request.citizen) for b in chosen]
         )
+        return self._appointment_list(ids, chosen)
+
+    @staticmethod
+    def _appointment_list(ids: list[str], chosen: list[Booking]) -> etree._Element:
         answer = sched2.response("GetAppointments")
         namespace = sched2.responder("GetAppointments")
         for appointment_id, booking in zip(ids, chosen, strict=True):
@@ -373,16 +394,13 @@ def _within(booking: Booking, query: sched2.AppointmentQuery) -> bool:
     return not (query.time_type_code and booking.slot.time_type_id != query.time_type_code)
 
 
-Operation = Callable[[SchedulingService, Call, etree._Element], Awaitable[etree._Element]]
-
-
-def operations(ids: IdMap) -> dict[str, Operation]:
+def operations(ids: IdMap, calendar: NationalCalendar) -> dict[str, Operation]:
     """The 12 scheduling 2 operations, bound to the id map."""
 
     def bind(name: str) -> Operation:
-        async def run(service: SchedulingService, call: Call, body: etree._Element) -> etree._Element:
-            handler: Callable[[Call, etree._Element], Awaitable[etree._Element]] = getattr(
-                Scheduling2(service, ids), name
+        async def run(service: SchedulingService, call: Call, body: etree._Element) -> etree._Element | Answer:
+            handler: Callable[[Call, etree._Element], Awaitable[etree._Element | Answer]] = getattr(
+                Scheduling2(service, ids, calendar), name
             )
             return await handler(call, body)
 
