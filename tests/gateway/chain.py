@@ -55,10 +55,12 @@ class Region:
         """Citizens who hold nothing at the region: the seeded ones without bookings, then
         further numbers from the tax agency's test series the region has never seen."""
         seeded = [str(c.get("personal_number") or c["person_id"]) for c in self.seed["citizens"]]
+        invited = {str(i.get("subject_of_care")) for i in self.seed.get("invitations", [])}
         free = [
             str(c.get("personal_number") or c["person_id"])
             for c in self.seed["citizens"]
             if not (c.get("booking_ids") or c.get("appointment_ids"))
+            and str(c.get("personal_number") or c.get("person_id")) not in invited
         ]
         rng = random.Random(4711)
         while len(free) < 6:
