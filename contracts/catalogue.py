@@ -180,3 +180,34 @@ def _register_engagement_index() -> None:
 
 
 _register_engagement_index()
+
+
+GATEWAY_EXTENSIONS_NAMES = (
+    "GetGroupTimeslots",
+    "MakeGroupBooking",
+    "MakeSeriesBooking",
+    "MakeCombinedBooking",
+    "GetBookingSet",
+    "UpdateBookingSetPart",
+    "CancelBookingSet",
+)
+
+
+def _register_gateway_extensions() -> None:
+    """Our own interactions (group, series, combined visits), `urn:riv:tidbok:scheduling:<Name>Responder:1`."""
+    root = WSDL_ROOT / "tidbok_scheduling_1" / "interactions"
+    for name in GATEWAY_EXTENSIONS_NAMES:
+        folder = root / f"{name}Interaction"
+        register(
+            Interaction(
+                name=name,
+                generation=Generation.GATEWAY_EXTENSIONS_1,
+                responder_namespace=f"urn:riv:tidbok:scheduling:{name}Responder:1",
+                major_version=1,
+                wsdl_file=folder / f"{name}Interaction_1.0_RIVTABP21.wsdl",
+                xsd_file=folder / f"{name}Responder_1.0.xsd",
+            )
+        )
+
+
+_register_gateway_extensions()
