@@ -10,8 +10,8 @@ the body. Refusals are answers whose resultCode is the specific code.
 
 Admin: `GET /admin/seed` lists what was seeded (units, time types with their 2.0 attributes,
 citizens, referrals, appointments); `POST /admin/proposals` lets the clinic propose a time
-(a preliminary appointment the citizen confirms with ConfirmAppointment); `/admin/faults`
-switches fault injection.
+(a preliminary appointment the citizen confirms with ConfirmAppointment); `POST /admin/slots`
+opens a time (`simulators.common.slot_admin`); `/admin/faults` switches fault injection.
 """
 
 from __future__ import annotations
@@ -26,9 +26,11 @@ from pydantic import BaseModel, Field
 
 from contracts.catalogue import Generation, Interaction, all_interactions
 from contracts.soap import ParsedEnvelope
+from contracts.timeformat import SWEDISH_TIME
 from simulators.common.faults import FaultInjector, install_faults
 from simulators.common.regions import region_by_code
 from simulators.common.rivta_soap import add_soap_interaction, install_contract_files
+from simulators.common.slot_admin import NewSlot, SlotRefused, install_slot_admin, slot_end
 from simulators.rivta2_producer.codec import Decoder, Encoder
 from simulators.rivta2_producer.config import Producer2Config
 from simulators.rivta2_producer.messages import Outcome, WriteRequest
@@ -172,8 +174,42 @@ def create_app(config: Producer2Config) -> FastAPI:
             )
         return {"appointment_id": outcome.appointment_id, "status": "preliminary"}
 
+    install_slot_admin(app, lambda body: _open_slot(store, config, body))
     install_faults(app, FaultInjector(seed=config.seed))
     return app
+
+
+def _open_slot(store: Store, config: Producer2Config, body: NewSlot) -> dict[str, Any]:
+    unit = next((u for u in store.units() if u.hsa_id.upper() == body.healthcare_facility.upper()), None)
+    if unit is None or body.time_type_id not in unit.time_type_ids:
+        raise SlotRefused(404, "the unit does not exist or does not offer the time type")
+    minutes = next(t.minutes for t in store.time_types() if t.time_type_id == body.time_type_id)
+    end = body.end or slot_end(body.start, minutes)
+    if end <= body.start:
+        raise SlotRefused(422, "a slot ends after it starts")
+    if body.start <= config.clock().astimezone(SWEDISH_TIME).strftime("%Y%m%d%H%M%S"):
+        raise SlotRefused(409, "the time has already passed")
+    staff = [p for p in store.practitioners() if p.unit_hsa.upper() == unit.hsa_id.upper()]
+    wanted = body.performer.upper() if body.performer else None
+    practitioner = next(
+        (p for p in staff if p.hsa_id.upper() == wanted or (wanted is None and body.time_type_id in p.time_type_ids)),
+        None,
+    )
+    if practitioner is None:
+        raise SlotRefused(404, "no such performer at the unit")
+    slot_id = store.open_slot(
+        unit=unit.hsa_id, practitioner=practitioner.hsa_id, time_type_id=body.time_type_id, start=body.start, end=end
+    )
+    if slot_id is None:
+        raise SlotRefused(409, "the performer already has a time then")
+    return {
+        "timeslot_id": slot_id,
+        "healthcare_facility": unit.hsa_id,
+        "performer": practitioner.hsa_id,
+        "time_type_id": body.time_type_id,
+        "start": body.start,
+        "end": end,
+    }
 
 
 def _handler(service: Scheduling2Service, interaction: Interaction) -> Callable[[ParsedEnvelope], Element]:

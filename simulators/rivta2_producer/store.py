@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import uuid
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -430,6 +431,24 @@ class Store:
     def slot(self, slot_id: str) -> SlotRecord | None:
         rows = self._rows(_SLOT_SELECT + " WHERE s.slot_id = ?", (slot_id,))
         return SlotRecord(*rows[0]) if rows else None
+
+    def open_slot(self, *, unit: str, practitioner: str, time_type_id: str, start: str, end: str) -> str | None:
+        """Staff open a time with all the places of the time type's capacity: its new timeslotId.
+        None (nothing opened) for an unknown time type or when the practitioner already has a slot then."""
+        with self._write() as cursor:
+            row = cursor.execute("SELECT capacity FROM time_type WHERE time_type_id = ?", (time_type_id,)).fetchone()
+            clash = cursor.execute(
+                'SELECT 1 FROM slot WHERE practitioner_hsa = ? AND start < ? AND "end" > ?', (practitioner, end, start)
+            ).fetchone()
+            if row is None or clash is not None:
+                return None
+            slot_id = str(uuid.uuid4())
+            cursor.execute(
+                'INSERT INTO slot (slot_id, unit_hsa, practitioner_hsa, time_type_id, start, "end", capacity)'
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (slot_id, unit, practitioner, time_type_id, start, end, int(row[0])),
+            )
+            return slot_id
 
     def free_slots(
         self,

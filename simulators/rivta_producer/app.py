@@ -9,7 +9,8 @@ Swedish fault string and a stable kind in `detail/detailString`; logical refusal
 interactions are ordinary answers with resultCode ERROR.
 
 `GET /admin/seed` lists what was seeded (units, time types, citizens, invitations) for tests and
-demos; `/admin/faults` switches fault injection on and off.
+demos; `POST /admin/slots` opens a time (`simulators.common.slot_admin`); `/admin/faults` switches
+fault injection on and off.
 """
 
 from __future__ import annotations
@@ -27,8 +28,10 @@ from contracts.catalogue import Generation, Interaction, all_interactions, by_bo
 from contracts.publish import SCHEMA_PATH_PREFIX, published_wsdl, schema_file
 from contracts.schemas import SchemaViolation, schema_for, validate
 from contracts.soap import EnvelopeError, build_envelope, build_fault, parse_envelope
+from contracts.timeformat import SWEDISH_TIME
 from simulators.common.faults import FaultInjector, install_faults
 from simulators.common.regions import region_by_code
+from simulators.common.slot_admin import NewSlot, SlotRefused, install_slot_admin, slot_end
 from simulators.rivta_producer.config import ProducerConfig
 from simulators.rivta_producer.messages import Actor
 from simulators.rivta_producer.operations import OPERATIONS
@@ -98,8 +101,42 @@ def create_app(config: ProducerConfig) -> FastAPI:
     async def seeded() -> dict[str, Any]:
         return _seed_listing(store, service, config)
 
+    install_slot_admin(app, lambda body: _open_slot(store, config, body))
     install_faults(app, FaultInjector(seed=config.seed))
     return app
+
+
+def _open_slot(store: Store, config: ProducerConfig, body: NewSlot) -> dict[str, Any]:
+    unit = store.unit(body.healthcare_facility)
+    if unit is None or body.time_type_id not in unit.time_type_ids:
+        raise SlotRefused(404, "the unit does not exist or does not offer the time type")
+    minutes = next(t.minutes for t in store.time_types() if t.time_type_id == body.time_type_id)
+    end = body.end or slot_end(body.start, minutes)
+    if end <= body.start:
+        raise SlotRefused(422, "a slot ends after it starts")
+    if body.start <= config.clock().astimezone(SWEDISH_TIME).strftime(_TS):
+        raise SlotRefused(409, "the time has already passed")
+    staff = [p for p in store.performers() if p.unit_hsa.upper() == unit.hsa_id.upper()]
+    wanted = body.performer.upper() if body.performer else None
+    performer = next(
+        (p for p in staff if p.hsa_id.upper() == wanted or (wanted is None and body.time_type_id in p.time_type_ids)),
+        None,
+    )
+    if performer is None:
+        raise SlotRefused(404, "no such performer at the unit")
+    places = store.open_slot(
+        unit=unit.hsa_id, performer=performer.hsa_id, time_type_id=body.time_type_id, start=body.start, end=end
+    )
+    if places == 0:
+        raise SlotRefused(409, "the performer already has a time then")
+    return {
+        "healthcare_facility": unit.hsa_id,
+        "performer": performer.hsa_id,
+        "time_type_id": body.time_type_id,
+        "start": body.start,
+        "end": end,
+        "places": places,
+    }
 
 
 def _wsdl_endpoint(interaction: Interaction, config: ProducerConfig) -> Callable[[Request], Awaitable[Response]]:

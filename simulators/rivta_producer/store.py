@@ -512,6 +512,26 @@ class Store:
         rows = self._rows(f"SELECT {_SLOT_IS_FREE} FROM slot s WHERE s.id = ?", (slot_id,))
         return bool(rows and rows[0][0])
 
+    def open_slot(self, *, unit: str, performer: str, time_type_id: str, start: str, end: str) -> int:
+        """Staff open a time: one row per place of the time type's capacity; the number of places.
+        0 (nothing opened) for an unknown time type or when the performer already has a slot then."""
+        with self._write() as cursor:
+            row = cursor.execute("SELECT capacity FROM time_type WHERE time_type_id = ?", (time_type_id,)).fetchone()
+            if row is None:
+                return 0
+            clash = cursor.execute(
+                'SELECT 1 FROM slot WHERE performer_hsa = ? AND start < ? AND "end" > ?', (performer, end, start)
+            ).fetchone()
+            if clash is not None:
+                return 0
+            places = int(row[0])
+            cursor.executemany(
+                'INSERT INTO slot (unit_hsa, performer_hsa, time_type_id, start, "end", seat)'
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                [(unit, performer, time_type_id, start, end, seat) for seat in range(places)],
+            )
+            return places
+
     # -- bookings --------------------------------------------------------------------------------
 
     def booking(self, booking_id: str) -> BookingRecord | None:
