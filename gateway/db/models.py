@@ -14,6 +14,8 @@ __all__ = [
     "AuditRow",
     "Base",
     "BookingAliasRow",
+    "BookingSetPartRow",
+    "BookingSetRow",
     "CareUnitRow",
     "EngagementRow",
     "IdMappingRow",
@@ -215,4 +217,58 @@ class EngagementRow(Base):
     source_system: Mapped[str] = mapped_column(String(64))
     data_controller: Mapped[str | None] = mapped_column(String(64))
     most_recent_content: Mapped[dt.datetime]  # the booking's start (1.1 practice)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=_utcnow, onupdate=_utcnow)
+
+
+class BookingSetRow(Base):
+    """A group, series or combined booking (a saga): its parts are single bookings at one region,
+    booked all or none. `citizen_value` and `actor_id` are kept only while the saga is under way
+    (recovery after a crash needs them to find and cancel what was booked) and erased when it ends."""
+
+    __tablename__ = "booking_sets"
+    __table_args__ = (
+        Index("ix_booking_sets_state", "state", "updated_at"),
+        Index("ix_booking_sets_citizen", "citizen_ref"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # bookingSetId (UUID)
+    kind: Mapped[str] = mapped_column(String(12))  # group | series | combined
+    state: Mapped[str] = mapped_column(String(20))  # booking | compensating | booked | rolled_back | ...
+    region_code: Mapped[str] = mapped_column(String(2))
+    care_unit: Mapped[str] = mapped_column(String(64))
+    citizen_ref: Mapped[str] = mapped_column(String(64))
+    citizen_value: Mapped[str | None] = mapped_column(String(12))
+    actor_role: Mapped[str | None] = mapped_column(String(20))
+    actor_id: Mapped[str | None] = mapped_column(String(64))
+    contract: Mapped[str] = mapped_column(String(120))
+    logical_address: Mapped[str] = mapped_column(String(64))
+    consumer_id: Mapped[str | None] = mapped_column(String(64))
+    correlation_id: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(Text)
+    failed_part: Mapped[int | None]
+    result_code: Mapped[str | None] = mapped_column(String(60))
+    result_text: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=_utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=_utcnow, onupdate=_utcnow)
+
+
+class BookingSetPartRow(Base):
+    """One part of a booking set: the slot it asked for and the region's booking, when it has one."""
+
+    __tablename__ = "booking_set_parts"
+    __table_args__ = (Index("ix_booking_set_parts_booking", "region_code", "booking_id"),)
+
+    set_id: Mapped[str] = mapped_column(ForeignKey("booking_sets.id", ondelete="CASCADE"), primary_key=True)
+    part_number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    state: Mapped[str] = mapped_column(String(20))  # planned | booking | booked | not_booked | ...
+    region_code: Mapped[str] = mapped_column(String(2))
+    care_unit: Mapped[str] = mapped_column(String(64))
+    time_type_id: Mapped[str | None] = mapped_column(String(64))
+    slot_start: Mapped[dt.datetime | None]
+    slot_end: Mapped[dt.datetime | None]
+    slot: Mapped[dict[str, Any]]
+    booking_id: Mapped[str | None] = mapped_column(String(128))
+    attempt: Mapped[int] = mapped_column(Integer, default=0)
+    error_code: Mapped[str | None] = mapped_column(String(60))
+    detail: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[dt.datetime] = mapped_column(default=_utcnow, onupdate=_utcnow)
