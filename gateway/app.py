@@ -16,6 +16,7 @@ from gateway.api.referrals import referral_router
 from gateway.audit import AuditLog
 from gateway.db.database import Database
 from gateway.engagement import EngagementIndex
+from gateway.idempotency import IdempotencyGuard
 from gateway.idmap import IdMap
 from gateway.ledger import Ledger
 from gateway.policy import BookingPolicy, swedish_now
@@ -57,6 +58,7 @@ async def start_gateway(
     database = Database(settings.database_url)
     await database.migrate()
     async with database.sessions.begin() as session:
+        await database.lock(session)
         await RoutingTable.from_yaml(settings.routing_file).save(session)
     async with database.sessions() as session:
         routing = await RoutingTable.load(session)
@@ -73,8 +75,17 @@ async def start_gateway(
     policy = BookingPolicy(rules, clock)
     referrals = ReferralStore(database, protector)
     engagements = EngagementIndex(database, protector, settings.gateway_hsa_id)
+    ledger = Ledger(protector)
     service = SchedulingService(
-        routing, pool, database, AuditLog(protector), Ledger(protector), policy, referrals, engagements
+        routing,
+        pool,
+        database,
+        AuditLog(protector),
+        ledger,
+        policy,
+        referrals,
+        engagements,
+        IdempotencyGuard(database, ledger, protector),
     )
     return GatewayState(settings, database, routing, pool, service, rules, IdMap(database, protector))
 

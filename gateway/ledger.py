@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adapters.domain import BookingOutcome, Timeslot
+from adapters.domain import BookingOutcome, ErrorCode, ResultCode, Timeslot
 from adapters.identifiers import PersonalIdentity
 from gateway.db.models import LedgerRow
 from gateway.protection import CitizenProtector
@@ -105,3 +105,13 @@ class Ledger:
         row.status = status
         row.result_text = detail
         row.updated_at = dt.datetime.now(dt.UTC)
+
+
+def outcome_of(row: LedgerRow) -> BookingOutcome:
+    """The answer a closed ledger row recorded (what a retried write gets back)."""
+    return BookingOutcome(
+        code=ResultCode(row.result_code or "ERROR"),
+        text=row.result_text,
+        booking_id=row.booking_id if row.operation == "book" else None,
+        error=ErrorCode(row.error_code) if row.error_code else None,
+    )

@@ -6,12 +6,19 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 __all__ = ["Database", "alembic_config"]
 
+_STARTUP_LOCK = 0x7469_6462  # "tidb": one lock for migrations and loading the routing table
 _MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -40,9 +47,16 @@ class Database:
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, class_=AsyncSession)
 
     async def migrate(self) -> None:
-        """Bring the schema to the newest revision (Alembic `upgrade head`)."""
+        """Bring the schema to the newest revision (Alembic `upgrade head`). Several workers may
+        start at once: on PostgreSQL they take turns on an advisory lock; SQLite serialises writers."""
         async with self.engine.begin() as connection:
+            await self.lock(connection)
             await connection.run_sync(_upgrade)
+
+    async def lock(self, connection: AsyncConnection | AsyncSession) -> None:
+        """Hold the gateway's start-up lock until the transaction ends (PostgreSQL)."""
+        if self.engine.dialect.name == "postgresql":
+            await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _STARTUP_LOCK})
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -31,6 +31,7 @@ from adapters.domain import (
     Performer,
     RebookRequest,
     RequestContext,
+    ResultCode,
     SlotQuery,
     Timeslot,
     TimeType,
@@ -41,8 +42,10 @@ from adapters.interface import ConfirmingAdapter, RegionAdapter
 from gateway.adapter_pool import AdapterPool
 from gateway.audit import AuditEvent, AuditLog
 from gateway.db.database import Database
+from gateway.db.models import LedgerRow
 from gateway.engagement import EngagementIndex
 from gateway.errors import FaultKind, GatewayError
+from gateway.idempotency import IdempotencyGuard
 from gateway.ledger import Ledger, LedgerStatus, WriteIntent
 from gateway.policy import BookingPolicy, CitizenContext
 from gateway.referrals import ReferralStore
@@ -85,6 +88,7 @@ class SchedulingService:
         policy: BookingPolicy,
         referrals: ReferralStore,
         engagements: EngagementIndex,
+        idempotency: IdempotencyGuard,
     ) -> None:
         self.routing = routing
         self.adapters = adapters
@@ -94,6 +98,7 @@ class SchedulingService:
         self.policy = policy
         self.referrals = referrals
         self.engagements = engagements
+        self.idempotency = idempotency
 
     # ------------------------------------------------------------------ plumbing
 
@@ -330,7 +335,9 @@ class SchedulingService:
                 return self.policy.refusal(decision), None
             return None, decision.referral_used
 
-        return await self._write(call, route, intent, decide, lambda: adapter.make_booking(call.context, request))
+        return await self._write(
+            call, route, adapter, intent, decide, lambda: adapter.make_booking(call.context, request)
+        )
 
     async def update_booking(self, call: Call, request: RebookRequest) -> BookingOutcome:
         self._permit(call, request.citizen)
@@ -358,7 +365,9 @@ class SchedulingService:
                 return self.policy.refusal(decision), None
             return None, decision.referral_used if decision else None
 
-        return await self._write(call, route, intent, decide, lambda: adapter.update_booking(call.context, request))
+        return await self._write(
+            call, route, adapter, intent, decide, lambda: adapter.update_booking(call.context, request)
+        )
 
     async def cancel_booking(self, call: Call, request: CancelRequest) -> BookingOutcome:
         route, adapter = self.route(call)
@@ -382,6 +391,7 @@ class SchedulingService:
         return await self._write(
             call,
             route,
+            adapter,
             intent,
             decide,
             lambda: adapter.cancel_booking(call.context, request),
@@ -420,50 +430,57 @@ class SchedulingService:
             )
 
         intent = WriteIntent("confirm", route.region_code, care_unit, citizen, booking_id)
-        return await self._write(call, route, intent, decide, confirm)
+        return await self._write(call, route, adapter, intent, decide, confirm)
 
     async def _write(
         self,
         call: Call,
         route: Route,
+        adapter: RegionAdapter,
         intent: WriteIntent,
         decide: Callable[[], Awaitable[tuple[BookingOutcome | None, str | None]]],
         operation: Callable[[], Awaitable[BookingOutcome]],
         *,
         citizen_from: Callable[[], PersonalIdentity | None] | None = None,
     ) -> BookingOutcome:
-        """Decide, then write: a refusal by the rules never reaches the region; a referral use is
-        reserved before the region is asked and given back if it does not book. The ledger row is
-        opened before the call and closed, with the call's one audit row, after it."""
+        """Claim the write's idempotency key, decide, then write.
+
+        A repeat of a write the ledger already answered gets that answer; an earlier attempt
+        that may have reached the region (timed out) is reconciled with the region first. A
+        refusal by the rules never reaches the region; a referral use is reserved before the
+        region is asked and given back if it does not book. The ledger row is opened before the
+        call and closed, with the call's one audit row and the engagement index, after it."""
+        key, explicit = self.idempotency.key_for(call.context, intent)
+        claim = await self.idempotency.claim(intent, key, explicit)
+        if claim.first is not None:
+            await self._record(self._write_event(call, intent, claim.first))
+            return claim.first
+        row = claim.row
+        if claim.reconcile is not None:
+            try:
+                found = await self._reconcile(call, adapter, intent)
+            except Exception as exc:
+                failure = self._failure(route, exc)
+                await self._record(self._fault_event(call, intent, failure))
+                raise failure from exc
+            if found is not None:
+                await self._close(call, claim.reconcile, intent, found)
+                return found
+            row = await self.idempotency.take_over(claim.reconcile)
+        assert row is not None
         try:
             refusal, referral_id = await decide()
         except Exception as exc:
             failure = self._failure(route, exc)
-            await self._record(
-                AuditEvent(
-                    call.contract,
-                    call.context,
-                    "FAULT",
-                    intent.care_unit,
-                    intent.citizen,
-                    intent.booking_id,
-                    detail=failure.kind.code,
-                )
-            )
+            await self._fail(call, row, intent, LedgerStatus.FAILED, failure)
             raise failure from exc
         if citizen_from is not None and intent.citizen is None:
             intent = replace(intent, citizen=citizen_from())
         if refusal is None and referral_id is not None and not await self.referrals.reserve_use(referral_id):
             refusal = BookingOutcome.refused(ErrorCode.APPOINTMENT_IS_NOT_ALLOWED, _REFERRAL_USED_UP)
         if refusal is not None:
-            async with self.database.sessions.begin() as session:
-                row = self.ledger.open(session, intent)
-                self.ledger.close(row, refusal)
-                self.audit.add(session, self._write_event(call, intent, refusal))
+            await self._close(call, row, intent, refusal)
             return refusal
-
-        async with self.database.sessions.begin() as session:
-            row = self.ledger.open(session, intent)
         try:
             outcome = await operation()
         except Exception as exc:
@@ -471,27 +488,18 @@ class SchedulingService:
             status = LedgerStatus.UNCERTAIN if isinstance(exc, RegionTimeout) else LedgerStatus.FAILED
             if referral_id is not None and status is LedgerStatus.FAILED:
                 await self.referrals.release_use(referral_id)
-            async with self.database.sessions.begin() as session:
-                row = await session.merge(row)
-                self.ledger.fail(row, status, failure.kind.code)
-                self.audit.add(
-                    session,
-                    AuditEvent(
-                        call.contract,
-                        call.context,
-                        "FAULT",
-                        intent.care_unit,
-                        intent.citizen,
-                        intent.booking_id,
-                        detail=failure.kind.code,
-                    ),
-                )
+            await self._fail(call, row, intent, status, failure)
             raise failure from exc
         if referral_id is not None and not outcome.succeeded:
             await self.referrals.release_use(referral_id)
+        await self._close(call, row, intent, outcome)
+        return outcome
+
+    async def _close(self, call: Call, row: LedgerRow, intent: WriteIntent, outcome: BookingOutcome) -> None:
+        """The ledger row, the call's audit row and the engagement index, in one transaction."""
         async with self.database.sessions.begin() as session:
-            row = await session.merge(row)
-            self.ledger.close(row, outcome)
+            merged = await session.merge(row)
+            self.ledger.close(merged, outcome)
             self.audit.add(session, self._write_event(call, intent, outcome))
             await self.engagements.after_write(
                 session,
@@ -502,7 +510,44 @@ class SchedulingService:
                 intent.slot.start if intent.slot else None,
                 outcome,
             )
-        return outcome
+
+    async def _fail(self, call: Call, row: LedgerRow, intent: WriteIntent, status: str, failure: GatewayError) -> None:
+        async with self.database.sessions.begin() as session:
+            merged = await session.merge(row)
+            self.ledger.fail(merged, status, failure.kind.code)
+            self.audit.add(session, self._fault_event(call, intent, failure))
+
+    @staticmethod
+    def _fault_event(call: Call, intent: WriteIntent, failure: GatewayError) -> AuditEvent:
+        return AuditEvent(
+            call.contract,
+            call.context,
+            "FAULT",
+            intent.care_unit,
+            intent.citizen,
+            intent.booking_id,
+            detail=failure.kind.code,
+        )
+
+    async def _reconcile(self, call: Call, adapter: RegionAdapter, intent: WriteIntent) -> BookingOutcome | None:
+        """Did an earlier attempt of this write reach the region? Ask the region, the record of
+        its calendar: the answer it would have given, or None when the write did not happen."""
+        context, unit = call.context, HsaId(intent.care_unit)
+        done = BookingOutcome(ResultCode.OK)
+        if intent.operation in {"book", "rebook"} and intent.citizen and intent.slot and intent.slot.start:
+            wanted = intent.slot
+            for booking in await adapter.get_schedule(context, unit, intent.citizen):
+                same_type = not wanted.time_type_id or booking.slot.time_type_id == wanted.time_type_id
+                if booking.slot.start == wanted.start and same_type:
+                    return replace(done, booking_id=booking.booking_id)
+            return None
+        if intent.operation == "cancel" and intent.booking_id:
+            return done if await adapter.get_booking(context, unit, intent.booking_id) is None else None
+        if intent.operation == "confirm" and intent.booking_id:
+            current = await adapter.get_booking(context, unit, intent.booking_id)
+            confirmed = current is not None and current.status is BookingStatus.CONFIRMED and not current.is_invitation
+            return done if confirmed else None
+        return None
 
     @staticmethod
     def _write_event(call: Call, intent: WriteIntent, outcome: BookingOutcome) -> AuditEvent:

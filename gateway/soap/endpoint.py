@@ -18,6 +18,7 @@ from contracts.schemas import SchemaViolation, schema_for, validate
 from contracts.soap import ActorHeader, EnvelopeError, ParsedEnvelope, build_envelope, build_fault, parse_envelope
 from gateway.codec.xml import DecodeError
 from gateway.errors import FaultKind, GatewayError
+from gateway.idempotency import IDEMPOTENCY_HEADER
 from gateway.services.scheduling import Call, SchedulingService
 from gateway.soap.operation import Answer, Operation
 
@@ -148,11 +149,15 @@ class SoapEndpoints:
             actor = _actor(envelope.actor)
         consumer = next((request.headers[h] for h in CONSUMER_HEADERS if h in request.headers), None)
         correlation = request.headers.get("x-skltp-correlation-id") or uuid.uuid4().hex
+        extra = {}
+        if idempotency_key := request.headers.get(IDEMPOTENCY_HEADER):
+            extra[IDEMPOTENCY_HEADER] = idempotency_key.strip()[:100]
         return RequestContext(
             logical_address=envelope.logical_address,
             actor=actor,
             consumer_id=consumer[:64] if consumer else None,
             correlation_id=correlation[:64],
+            extra_headers=extra,
         )
 
 
