@@ -30,6 +30,7 @@ __all__ = [
     "Code",
     "ContactChannel",
     "ErrorCode",
+    "GroupTimeslot",
     "Performer",
     "RebookRequest",
     "RequestContext",
@@ -182,6 +183,17 @@ class Timeslot:
     def is_open(self) -> bool:
         """An open invitation's time: no start or end yet."""
         return self.start is None
+
+
+@dataclass(frozen=True, slots=True)
+class GroupTimeslot:
+    """A group session (gruppbokning): one time with `capacity` places, of which `places_left` are
+    free — None when the system lists the session without saying how many remain. A citizen who
+    books the session's `slot` takes one place."""
+
+    slot: Timeslot
+    capacity: int
+    places_left: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,6 +29,7 @@ from adapters.domain import (
     CareType,
     CareUnit,
     CatalogueQuery,
+    GroupTimeslot,
     Performer,
     RebookRequest,
     RequestContext,
@@ -38,7 +39,14 @@ from adapters.domain import (
 )
 from adapters.identifiers import HsaId, PersonalIdentity
 
-__all__ = ["ENTRY_POINT_GROUP", "AdapterFactory", "AdapterSettings", "ConfirmingAdapter", "RegionAdapter"]
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "AdapterFactory",
+    "AdapterSettings",
+    "ConfirmingAdapter",
+    "GroupBookingAdapter",
+    "RegionAdapter",
+]
 
 ENTRY_POINT_GROUP = "tidbok_gateway.adapters"
 
@@ -94,6 +102,21 @@ class ConfirmingAdapter(Protocol):
     async def confirm_booking(
         self, ctx: RequestContext, care_unit: HsaId, booking_id: str, citizen: PersonalIdentity
     ) -> BookingOutcome: ...
+
+
+@runtime_checkable
+class GroupBookingAdapter(Protocol):
+    """An optional capability: the region's system knows group sessions (gruppbokning) as such and
+    says how many places each has left. Test with `isinstance(adapter, GroupBookingAdapter)`.
+
+    Without it the gateway composes group sessions from `get_available_timeslots`: free times that
+    are the same session (unit, times, performer, time type) are its free places, and the capacity
+    comes from the rule set. A place is always taken with `make_booking` on the session's slot and
+    given back with `cancel_booking`, so no other method is needed."""
+
+    async def get_group_timeslots(self, ctx: RequestContext, query: SlotQuery) -> list[GroupTimeslot]:
+        """Group sessions in the query's window with at least one free place."""
+        ...
 
 
 AdapterFactory = Callable[[AdapterSettings], RegionAdapter]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from itertools import pairwise
 
 from adapters.domain import (
     SWEDISH_TIME,
@@ -33,6 +34,7 @@ from rules.engine import (
 from rules.facts import ActiveBooking, BookingFacts, CitizenFacts, ReasonFacts, ReferralFacts, SlotFacts
 from rules.ruleset import RuleSet
 from rules.store import RuleStore
+from rules.times import format_duration
 from rules.view import TimeTypeView, time_type_view
 from rules.vocabulary import Channel
 
@@ -218,8 +220,118 @@ class BookingPolicy:
     def decide_cancellation(self, booking: BookingFacts, reason: ReasonFacts) -> Decision:
         return decide_cancellation(self.ruleset, booking, self.clock(), reason)
 
+    # ------------------------------------------------------------------ booking sets
+    # Group, series and combined bookings: their shape is read from the rule set here (the engine
+    # decides each part as a single booking). Each method answers None (the shape holds) or the
+    # refusal to give the citizen; `error` is the code for a new booking or, when a part is moved,
+    # for the rebooking.
+
+    def group_capacity(self, region_code: str, care_unit: str, time_type_id: str | None) -> int:
+        """Places in one session of the time type: 1 for any time type that is not a group."""
+        rules = self.ruleset.for_time_type(region_code, care_unit, time_type_id or UNNAMED_TIME_TYPE).values
+        return rules.group.capacity if rules.patient_group else 1
+
+    def cancel_part_allowed(self, combined: bool, region_code: str, care_unit: str, time_type_id: str | None) -> bool:
+        """Whether one part may be cancelled alone: a series or group occurrence when the time type's
+        `series.cancel_single` says so; the parts of a combined visit never (they belong together)."""
+        if combined:
+            return False
+        rules = self.ruleset.for_time_type(region_code, care_unit, time_type_id or UNNAMED_TIME_TYPE).values
+        return rules.series.cancel_single
+
+    def decide_group_set(
+        self, region_code: str, slots: list[Timeslot], error: ErrorCode = ErrorCode.APPOINTMENT_IS_NOT_ALLOWED
+    ) -> BookingOutcome | None:
+        """Places in group sessions: every slot a group time type; several sessions are a series."""
+        for slot in slots:
+            if self.group_capacity(region_code, slot.care_unit, slot.time_type_id) <= 1:
+                return BookingOutcome.refused(error, f"{_name(slot)} är ingen grupptid.")
+        return self.decide_series(region_code, slots, error) if len(slots) > 1 else None
+
+    def decide_series(
+        self, region_code: str, slots: list[Timeslot], error: ErrorCode = ErrorCode.APPOINTMENT_IS_NOT_ALLOWED
+    ) -> BookingOutcome | None:
+        """Occurrences of one time type at one unit: no more than `series.max_occurrences`, each
+        starting `series.min_spacing` to `series.max_spacing` after the one before."""
+        first = slots[0]
+        if any(s.care_unit.upper() != first.care_unit.upper() or s.time_type_id != first.time_type_id for s in slots):
+            return BookingOutcome.refused(
+                error, "Alla tillfällen i en serie ska vara samma sorts tid på samma mottagning."
+            )
+        if any(s.start is None for s in slots):
+            return BookingOutcome.refused(error, "Varje tillfälle i en serie behöver en tid.")
+        series = self.ruleset.for_time_type(region_code, first.care_unit, first.time_type_id or UNNAMED_TIME_TYPE)
+        shape = series.values.series
+        if shape.max_occurrences <= 1:
+            return BookingOutcome.refused(error, f"{_name(first)} kan inte bokas som en serie.")
+        if len(slots) > shape.max_occurrences:
+            return BookingOutcome.refused(
+                error, f"En serie av {_name(first)} kan ha högst {shape.max_occurrences} tillfällen."
+            )
+        ordered = sorted(slots, key=_start)
+        for number, (before, after) in enumerate(pairwise(ordered), start=2):
+            spacing = _start(after) - _start(before)
+            if spacing < shape.min_spacing or (before.end is not None and _start(after) < before.end):
+                return BookingOutcome.refused(
+                    error,
+                    f"Tillfälle {number} ligger för nära tillfället före: det ska gå minst "
+                    f"{format_duration(shape.min_spacing, 'sv')} mellan tillfällena.",
+                )
+            if shape.max_spacing is not None and spacing > shape.max_spacing:
+                return BookingOutcome.refused(
+                    error,
+                    f"Tillfälle {number} ligger för långt efter tillfället före: det får gå högst "
+                    f"{format_duration(shape.max_spacing, 'sv')} mellan tillfällena.",
+                )
+        return None
+
+    def decide_combined(
+        self, region_code: str, slots: list[Timeslot], error: ErrorCode = ErrorCode.APPOINTMENT_IS_NOT_ALLOWED
+    ) -> BookingOutcome | None:
+        """A combined visit (sammanhållet besök): parts in the given order at one unit on one day,
+        none overlapping the one before, each of a time type the first part's
+        `combined_visit.with_time_types` names, with at most `combined_visit.max_gap` between them."""
+        first = slots[0]
+        if any(s.start is None or s.end is None for s in slots):
+            return BookingOutcome.refused(error, "Varje del av besöket behöver en tid med start och slut.")
+        if any(s.care_unit.upper() != first.care_unit.upper() for s in slots):
+            return BookingOutcome.refused(error, "Alla delar av besöket ska vara på samma mottagning.")
+        if len({_start(s).astimezone(SWEDISH_TIME).date() for s in slots}) > 1:
+            return BookingOutcome.refused(error, "Alla delar av besöket ska vara samma dag.")
+        visit = self.ruleset.for_time_type(region_code, first.care_unit, first.time_type_id or UNNAMED_TIME_TYPE)
+        combined = visit.values.combined_visit
+        if not combined.with_time_types:
+            return BookingOutcome.refused(error, f"{_name(first)} kan inte bokas som ett sammanhållet besök.")
+        for number, (before, after) in enumerate(pairwise(slots), start=2):
+            if after.time_type_id not in combined.with_time_types:
+                return BookingOutcome.refused(
+                    error, f"{_name(after)} kan inte ingå i ett besök som börjar med {_name(first)}."
+                )
+            assert before.end is not None
+            gap = _start(after) - before.end
+            if gap < dt.timedelta(0):
+                return BookingOutcome.refused(
+                    error, f"Del {number} börjar innan del {number - 1} är slut: delarna ska komma i tur och ordning."
+                )
+            if gap > combined.max_gap:
+                return BookingOutcome.refused(
+                    error,
+                    f"Det får gå högst {format_duration(combined.max_gap, 'sv')} mellan delarna av besöket; "
+                    f"före del {number} går det {format_duration(gap, 'sv')}.",
+                )
+        return None
+
     @staticmethod
     def refusal(decision: Decision) -> BookingOutcome:
         """A rule's no, as the contracts say it: the specific error code, the citizen's text."""
         error = ErrorCode(decision.error_code.value) if decision.error_code else ErrorCode.APPOINTMENT_IS_NOT_ALLOWED
         return BookingOutcome.refused(error, decision.text_sv or "Bokningen är inte tillåten.")
+
+
+def _start(slot: Timeslot) -> dt.datetime:
+    assert slot.start is not None
+    return slot.start
+
+
+def _name(slot: Timeslot) -> str:
+    return slot.time_type_name or slot.time_type_id or "Tiden"
