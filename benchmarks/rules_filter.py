@@ -17,6 +17,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -66,12 +67,8 @@ def build_slots(count: int, now: dt.datetime, rng: random.Random) -> list[SlotFa
     return slots
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--slots", type=int, default=10_000)
-    parser.add_argument("--runs", type=int, default=50)
-    args = parser.parse_args()
-
+def measure(slots: int = 10_000, runs: int = 50) -> dict[str, Any]:
+    """Filter `slots` free times `runs` times; the figures (milliseconds unless named otherwise)."""
     ruleset = RuleSet.load(DATA)
     now = dt.datetime(2026, 11, 23, 9, 0, tzinfo=SWEDISH_TIME)
     rng = random.Random(20261123)
@@ -90,31 +87,53 @@ def main() -> None:
     )
 
     started = time.perf_counter()
-    slots = build_slots(args.slots, now, rng)
+    listed = build_slots(slots, now, rng)
     build_ms = (time.perf_counter() - started) * 1000
 
     cold_started = time.perf_counter()
-    admitted = filter_slots(ruleset, citizen, slots, now)
+    admitted = filter_slots(ruleset, citizen, listed, now)
     cold_ms = (time.perf_counter() - cold_started) * 1000
 
     timings = []
-    for _ in range(args.runs):
+    for _ in range(runs):
         started = time.perf_counter()
-        filter_slots(ruleset, citizen, slots, now)
+        filter_slots(ruleset, citizen, listed, now)
         timings.append((time.perf_counter() - started) * 1000)
 
-    sample = slots[: min(len(slots), 500)]
+    sample = listed[: min(len(listed), 500)]
     started = time.perf_counter()
     for slot in sample:
         decide_booking(ruleset, citizen, slot, now)
     decide_us = (time.perf_counter() - started) * 1_000_000 / max(1, len(sample))
 
     median = statistics.median(timings)
-    print(f"filter_slots: {len(slots)} slots, {len(admitted)} bookable")
-    print(f"  median {median:.2f} ms ({median * 1000 / len(slots):.3f} µs/slot), slowest {max(timings):.2f} ms")
-    print(f"  first call (rules merged, gates built): {cold_ms:.2f} ms")
-    print(f"building the SlotFacts: {build_ms:.1f} ms ({build_ms * 1000 / len(slots):.2f} µs/slot)")
-    print(f"decide_booking with full trace: {decide_us:.0f} µs per slot")
+    return {
+        "slots": len(listed),
+        "bookable": len(admitted),
+        "runs": runs,
+        "median_ms": round(median, 2),
+        "slowest_ms": round(max(timings), 2),
+        "us_per_slot": round(median * 1000 / len(listed), 3),
+        "first_call_ms": round(cold_ms, 2),
+        "build_facts_ms": round(build_ms, 1),
+        "decide_booking_us": round(decide_us),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--slots", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=50)
+    args = parser.parse_args()
+    found = measure(args.slots, args.runs)
+    slots = found["slots"]
+    print(f"filter_slots: {slots} slots, {found['bookable']} bookable")
+    median, slowest, per_slot = found["median_ms"], found["slowest_ms"], found["us_per_slot"]
+    print(f"  median {median:.2f} ms ({per_slot:.3f} µs/slot), slowest {slowest:.2f} ms")
+    print(f"  first call (rules merged, gates built): {found['first_call_ms']:.2f} ms")
+    build = found["build_facts_ms"]
+    print(f"building the SlotFacts: {build:.1f} ms ({build * 1000 / slots:.2f} µs/slot)")
+    print(f"decide_booking with full trace: {found['decide_booking_us']:.0f} µs per slot")
 
 
 if __name__ == "__main__":

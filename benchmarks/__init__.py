@@ -1,0 +1,1 @@
+"""tidbok-gateway benchmarks: `benchmarks/run` (see benchmarks/README.md)."""
