@@ -21,9 +21,8 @@ from gateway.app import create_app
 from gateway.db.models import AuditRow, LedgerRow
 from gateway.settings import Settings
 from simulators.common.seed import test_personal_number
-from simulators.rivta_producer import ProducerConfig
-from simulators.rivta_producer import create_app as create_region
 from tests.support.servers import serve_in_thread
+from tests.support.simulated import adapter_options, open_slot, seed_citizens, seed_units, simulator_app
 from tests.support.zeep_conformance import ConformancePlugin
 
 __all__ = ["Chain", "Region", "gateway_on_loopback", "region_on_loopback"]
@@ -35,33 +34,25 @@ class Region:
     seed: dict[str, Any]
 
     kind: str = "rivta"
+    options: dict[str, Any] = field(default_factory=dict)  # the adapter's, for the routing table
 
     @property
     def units(self) -> list[str]:
-        return [unit["hsa_id"] for unit in self.seed["care_units"]]
+        return [unit for unit, _ in seed_units(self.kind, self.seed)]
 
     def unit_offering(self, time_type_id: str) -> str:
-        return next(
-            u["hsa_id"]
-            for u in self.seed["care_units"]
-            if time_type_id in (u.get("time_type_ids") or u.get("time_type_codes") or [])
-        )
+        return next(unit for unit, offered in seed_units(self.kind, self.seed) if time_type_id in offered)
 
     def citizen(self, index: int) -> str:
-        entry = self.seed["citizens"][index]
-        return str(entry.get("personal_number") or entry["person_id"])
+        return seed_citizens(self.kind, self.seed)[index][0]
 
     def free_citizens(self) -> list[str]:
         """Citizens who hold nothing at the region: the seeded ones without bookings, then
         further numbers from the tax agency's test series the region has never seen."""
-        seeded = [str(c.get("personal_number") or c["person_id"]) for c in self.seed["citizens"]]
+        citizens = seed_citizens(self.kind, self.seed)
+        seeded = [number for number, _ in citizens]
         invited = {str(i.get("subject_of_care")) for i in self.seed.get("invitations", [])}
-        free = [
-            str(c.get("personal_number") or c["person_id"])
-            for c in self.seed["citizens"]
-            if not (c.get("booking_ids") or c.get("appointment_ids"))
-            and str(c.get("personal_number") or c.get("person_id")) not in invited
-        ]
+        free = [number for number, holds in citizens if not holds and number not in invited]
         rng = random.Random(4711)
         while len(free) < 6:
             candidate = test_personal_number(rng, born_between=(1950, 2000))
@@ -78,25 +69,31 @@ class Region:
     def clear_faults(self) -> None:
         httpx.delete(f"{self.url}/admin/faults", timeout=5).raise_for_status()
 
+    def open_slot(self, unit: str, time_type_id: str, start: dt.datetime) -> None:
+        """Staff open a free time at the instant `start` (each kind through its own API)."""
+        open_slot(self.kind, self.url, self.seed, unit, time_type_id, start)
+
 
 @contextmanager
 def region_on_loopback(tmp: Path, *, seed: int = 11, kind: str = "rivta") -> Iterator[Region]:
-    """A simulated region 01: `rivta` speaks crm:scheduling 1.1, `rivta2` scheduling 2."""
-    database = str(tmp / f"region01-{kind}.sqlite3")
-    if kind == "rivta":
-        app = create_region(ProducerConfig(region_code="01", seed=seed, database=database))
-    else:
-        from simulators.rivta2_producer import Producer2Config
-        from simulators.rivta2_producer import create_app as create_region2
-
-        app = create_region2(Producer2Config(region_code="01", seed=seed, database=database))
+    """A simulated region 01: `rivta` speaks crm:scheduling 1.1, `rivta2` scheduling 2, `fhir`
+    FHIR R4, `kalendra` Kalendra's REST API (`tests.support.simulated`)."""
+    app = simulator_app(kind, region_code="01", seed=seed, database=tmp / f"region01-{kind}.sqlite3")
     with serve_in_thread(app) as url:
-        yield Region(url, httpx.get(f"{url}/admin/seed", timeout=10).json(), kind)
+        yield Region(url, httpx.get(f"{url}/admin/seed", timeout=10).json(), kind, adapter_options(kind))
 
 
 def routing_file(tmp: Path, region: Region) -> Path:
     table = {
-        "adapters": [{"name": "sthlm", "kind": region.kind, "base_url": region.url, "timeout_seconds": 5}],
+        "adapters": [
+            {
+                "name": "sthlm",
+                "kind": region.kind,
+                "base_url": region.url,
+                "timeout_seconds": 5,
+                "options": region.options,
+            }
+        ],
         "regions": [
             {
                 "code": "01",
