@@ -106,7 +106,8 @@ def create_app(
 ) -> FastAPI:
     """A seeded FHIR server for `region` (a `Region` or its county code). Slots start on
     `first_day` (default: tomorrow in Swedish time); the database is a temporary file unless
-    `database_path` names one."""
+    `database_path` names one. A file that already holds this region and seed is used as it is
+    (appointments survive a restart); one seeded for another region or seed is refused."""
     region = region if isinstance(region, Region) else region_by_code(region)
     now_of = clock or (lambda: dt.datetime.now(dt.UTC))
     app = FastAPI(title=f"FHIR scheduling simulator — {region.name}", openapi_url=None)
@@ -115,15 +116,19 @@ def create_app(
         database_path = Path(app.state.tempdir.name) / "fhir.sqlite3"
     database = Database(database_path)
     today = now_of().astimezone(SWEDISH_TIME).date()
-    seed_database(
-        database,
-        region,
-        seed,
-        first_day=first_day or today + dt.timedelta(days=1),
-        days=days,
-        units=units,
-        now=now_of(),
-    )
+    seeded = database.seeded_as()
+    if seeded is None:
+        seed_database(
+            database,
+            region,
+            seed,
+            first_day=first_day or today + dt.timedelta(days=1),
+            days=days,
+            units=units,
+            now=now_of(),
+        )
+    elif seeded != (region.code, str(seed)):
+        raise ValueError(f"{database_path} holds region {seeded[0]} seed {seeded[1]}, not {region.code} seed {seed}")
     renderer = Renderer(region)
     searcher = Searcher(renderer)
     bookings = Bookings(database, searcher, now_of)

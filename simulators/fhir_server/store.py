@@ -108,6 +108,12 @@ class Database:
         connection.execute("PRAGMA busy_timeout = 30000")
         return connection
 
+    def seeded_as(self) -> tuple[str, str] | None:
+        """(region code, seed) the file was seeded with; None while it is empty."""
+        with self.read() as db:
+            meta = dict(db.execute("SELECT key, value FROM meta WHERE key IN ('region', 'seed')").fetchall())
+        return (str(meta["region"]), str(meta["seed"])) if "region" in meta else None
+
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
         """A consistent snapshot for several SELECTs."""
