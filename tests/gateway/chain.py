@@ -83,14 +83,14 @@ def region_on_loopback(tmp: Path, *, seed: int = 11, kind: str = "rivta") -> Ite
         yield Region(url, httpx.get(f"{url}/admin/seed", timeout=10).json(), kind, adapter_options(kind))
 
 
-def routing_file(tmp: Path, region: Region) -> Path:
+def routing_file(tmp: Path, region: Region, *, timeout_seconds: float = 5) -> Path:
     table = {
         "adapters": [
             {
                 "name": "sthlm",
                 "kind": region.kind,
                 "base_url": region.url,
-                "timeout_seconds": 5,
+                "timeout_seconds": timeout_seconds,
                 "options": region.options,
             }
         ],
