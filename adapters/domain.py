@@ -314,6 +314,7 @@ class BookingOutcome:
     text: str | None = None
     booking_id: str | None = None
     error: ErrorCode | None = None
+    alternatives: tuple[Timeslot, ...] = ()  # the nearest free times, when the asked one was taken
 
     @property
     def succeeded(self) -> bool:

@@ -8,12 +8,14 @@ set's (`gateway.policy`); the region stays the record of its calendar.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from adapters.domain import (
+    SWEDISH_TIME,
     Actor,
     ActorRole,
     AvailableDate,
@@ -335,9 +337,45 @@ class SchedulingService:
                 return self.policy.refusal(decision), None
             return None, decision.referral_used
 
-        return await self._write(
-            call, route, adapter, intent, decide, lambda: adapter.make_booking(call.context, request)
+        async def book() -> BookingOutcome:
+            outcome = await adapter.make_booking(call.context, request)
+            if outcome.error in _TAKEN:
+                return await self._with_alternatives(call, route, adapter, request, outcome)
+            return outcome
+
+        return await self._write(call, route, adapter, intent, decide, book)
+
+    async def _with_alternatives(
+        self, call: Call, route: Route, adapter: RegionAdapter, request: BookingRequest, outcome: BookingOutcome
+    ) -> BookingOutcome:
+        """Honest conflicts: the time was just taken — say so, and offer the nearest free times of
+        the same unit and time type that this citizen may book."""
+        wanted = request.slot.start
+        if wanted is None:
+            return outcome
+        day = wanted.astimezone(SWEDISH_TIME).date()
+        query = SlotQuery(
+            care_unit=request.slot.care_unit,
+            start_date=max(day - dt.timedelta(days=ALTERNATIVES_DAYS_BEFORE), self.policy.clock().date()),
+            end_date=day + dt.timedelta(days=ALTERNATIVES_DAYS_AFTER),
+            citizen=request.citizen,
+            time_type_id=request.slot.time_type_id,
+            time_type_name=None if request.slot.time_type_id else request.slot.time_type_name,
         )
+        try:
+            free = await self._bookable(call, route, adapter, query)
+        except Exception:  # the refusal stands on its own; alternatives are a courtesy
+            log.warning("could not look up alternatives (region %s)", route.region_code)
+            return outcome
+        nearest = sorted(
+            (s for s in free if s.start is not None and s.start != wanted),
+            key=lambda s: abs((s.start - wanted).total_seconds()) if s.start else 0.0,
+        )[:ALTERNATIVES]
+        if not nearest:
+            return outcome
+        listed = ", ".join(f"{s.start.astimezone(SWEDISH_TIME):%Y-%m-%d %H:%M}" for s in nearest if s.start)
+        text = f"{outcome.text or 'Tiden är tyvärr redan bokad.'} Närmaste lediga tider: {listed}."
+        return replace(outcome, text=text, alternatives=tuple(nearest))
 
     async def update_booking(self, call: Call, request: RebookRequest) -> BookingOutcome:
         self._permit(call, request.citizen)
@@ -563,6 +601,10 @@ class SchedulingService:
 
 
 _OPEN_INVITATION = "En kallelse utan tid bokas, den kan inte flyttas."
+_TAKEN = {ErrorCode.REQUESTED_TIME_IS_ALREADY_RESERVED, ErrorCode.REQUESTED_TIME_IS_NO_LONGER_AVAILABLE}
+ALTERNATIVES = 3
+ALTERNATIVES_DAYS_BEFORE = 3
+ALTERNATIVES_DAYS_AFTER = 14
 _REFERRAL_USED_UP = "Hänvisningen är redan använd."
 # crm:scheduling 1.1 UpdateBooking carries no contact data of its own; confirming sends none.
 _NO_DETAILS: CitizenDetails | None = None

@@ -128,6 +128,8 @@ def test_citizen_journey_through_every_interaction(chain: Chain) -> None:
     calls += 1
     assert taken.resultCode == "ERROR" and taken.bookingId is None
     assert "upptagen" in (taken.resultText or "")
+    offered = (taken.resultText or "").split("Närmaste lediga tider: ", 1)[1].rstrip(".").split(", ")
+    assert len(offered) == 3 and all(len(time) == 16 for time in offered), taken.resultText
 
     schedule = chain.call("GetSubjectOfCareSchedule", unit, citizen, healthcare_facility=unit, subject_of_care=citizen)
     calls += 1

@@ -136,6 +136,7 @@ def test_error_codes_through_the_region(chain: Chain, tmp_path: Path, database_u
     assert booked.ok and booked.booking_id
     taken = consumer.book(unit, second, other_slot)
     assert taken.code == "REQUESTED_TIME_IS_ALREADY_RESERVED", taken
+    assert "Närmaste lediga tider:" in (taken.text or ""), "an honest conflict offers the nearest free times"
 
     unknown = consumer.cancel(unit, first, str(uuid.uuid4()))
     assert unknown.code == "APPOINTMENT_DOES_NOT_EXIST"
