@@ -5,6 +5,7 @@ metrics — and the registry the operator status page reads. `wrap` puts them to
 from gateway.resilience.breaker import BreakerSnapshot, BreakerState, CircuitBreaker
 from gateway.resilience.catalogue_cache import CacheNote, CacheReport, CacheServe, cache_report
 from gateway.resilience.clock import Clock, SystemClock
+from gateway.resilience.deadline import call_deadline
 from gateway.resilience.errors import RegionCircuitOpen
 from gateway.resilience.settings import ResilienceSettings
 from gateway.resilience.stack import RegionResilience, ResilienceRegistry, wrap
@@ -23,5 +24,6 @@ __all__ = [
     "ResilienceSettings",
     "SystemClock",
     "cache_report",
+    "call_deadline",
     "wrap",
 ]

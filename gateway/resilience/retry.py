@@ -6,13 +6,13 @@ A read is retried only when the region could not be reached or did not answer in
 (`RegionRejectedRequest`, `RegionProtocolError`) will not improve by asking again, and an open
 breaker (`RegionCircuitOpen`) means the region is being left alone. Waits grow exponentially with
 full jitter (a uniform draw below the bound) so that callers of a recovering region spread out. A
-total deadline bounds the whole read: no wait that would end past it, and each attempt is cut at
-it (reported as `RegionTimeout`).
+total deadline bounds the whole read: no wait is begun that would end past it, and the deadline is
+published (`call_deadline`) for `DeadlineAdapter`, the innermost layer, to cut an attempt that runs
+past it — as `RegionTimeout`, which the breaker counts.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -22,6 +22,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, wait_ran
 from adapters.errors import RegionTimeout, RegionUnavailable
 from adapters.interface import RegionAdapter
 from gateway.resilience.clock import Clock
+from gateway.resilience.deadline import call_deadline
 from gateway.resilience.decorator import AdapterDecorator
 from gateway.resilience.errors import RegionCircuitOpen
 
@@ -57,45 +58,37 @@ class RetryingAdapter(AdapterDecorator):
         self._clock = clock
 
     async def _read(self, operation: str, call: Callable[[], Awaitable[T]]) -> T:
-        ends_at = self._clock.monotonic() + self.deadline
+        with call_deadline(self.deadline, self._clock) as ends_at:
 
-        def stop(state: RetryCallState) -> bool:
-            if state.attempt_number >= self.attempts:
-                return True
-            return self._clock.monotonic() + state.upcoming_sleep >= ends_at
+            def stop(state: RetryCallState) -> bool:
+                if state.attempt_number >= self.attempts:
+                    return True
+                return self._clock.monotonic() + state.upcoming_sleep >= ends_at
 
-        def before_sleep(state: RetryCallState) -> None:
-            failure = state.outcome.exception() if state.outcome else None
-            log.info(
-                "retrying %s at region %s after %s (attempt %d of %d, waiting %.3f s)",
-                operation,
-                self.region,
-                type(failure).__name__,
-                state.attempt_number,
-                self.attempts,
-                state.upcoming_sleep,
+            def before_sleep(state: RetryCallState) -> None:
+                failure = state.outcome.exception() if state.outcome else None
+                log.info(
+                    "retrying %s at region %s after %s (attempt %d of %d, waiting %.3f s)",
+                    operation,
+                    self.region,
+                    type(failure).__name__,
+                    state.attempt_number,
+                    self.attempts,
+                    state.upcoming_sleep,
+                )
+
+            # One retrying object per read: tenacity keeps per-run state on it.
+            retrying = AsyncRetrying(
+                stop=stop,
+                wait=wait_random_exponential(multiplier=self.initial_backoff, max=self.max_backoff),
+                retry=retry_if_exception(is_retryable),
+                sleep=self._clock.sleep,
+                before_sleep=before_sleep,
+                reraise=True,
             )
 
-        # One retrying object per read: tenacity keeps per-run state on it.
-        retrying = AsyncRetrying(
-            stop=stop,
-            wait=wait_random_exponential(multiplier=self.initial_backoff, max=self.max_backoff),
-            retry=retry_if_exception(is_retryable),
-            sleep=self._clock.sleep,
-            before_sleep=before_sleep,
-            reraise=True,
-        )
-        result: T = await retrying(self._attempt, operation, call, ends_at)
-        return result
-
-    async def _attempt(self, operation: str, call: Callable[[], Awaitable[T]], ends_at: float) -> T:
-        remaining = ends_at - self._clock.monotonic()
-        try:
-            async with asyncio.timeout(max(remaining, 0.0)) as scope:
+            async def attempt() -> T:  # a coroutine function, so that tenacity awaits it
                 return await call()
-        except TimeoutError as exc:
-            if scope.expired():
-                raise RegionTimeout(
-                    f"{operation}: no answer within the read deadline of {self.deadline:g} s", region=self.region
-                ) from exc
-            raise
+
+            result: T = await retrying(attempt)
+            return result

@@ -1,11 +1,15 @@
 """The layers put together around one region's adapter, and the registry the operator view reads.
 
-    wrap(adapter) = CachingAdapter(RetryingAdapter(BreakingAdapter(MeasuredAdapter(adapter))))
+    wrap(adapter) = Caching(Retrying(Breaking(Measured(Deadline(adapter)))))
 
-Applied in the order metrics → breaker → retry → cache, i.e. from the inside out:
+Applied in the order metrics → breaker → retry → cache, i.e. from the inside out, with the retry
+layer's deadline enforced beneath them all:
 
-- metrics, innermost: it times what the region itself does, each attempt a call of its own, so
-  latency and error rate describe the region, not our retries, waits or cache hits.
+- deadline, innermost: the retry layer (or any caller, with `call_deadline`) publishes when a call
+  must end; the cut is made here and raised as `RegionTimeout`, so the layers above see a region
+  that did not answer in time rather than a cancellation that says nothing about it.
+- metrics: it times what the region itself does, each attempt a call of its own, so latency and
+  error rate describe the region, not our retries, waits or cache hits.
 - breaker, around it: every attempt is a call to the region, so every failed attempt counts
   towards opening, and an open breaker stops a retry loop at once (`RegionCircuitOpen` is not
   retried) instead of spending the deadline on a region known to be down.
@@ -31,6 +35,7 @@ from adapters.interface import RegionAdapter
 from gateway.resilience.breaker import BreakerState, BreakingAdapter, CircuitBreaker
 from gateway.resilience.catalogue_cache import CachingAdapter, CatalogueCache
 from gateway.resilience.clock import Clock, SystemClock
+from gateway.resilience.deadline import DeadlineAdapter
 from gateway.resilience.decorator import decorate
 from gateway.resilience.metrics import AdapterMetrics, MeasuredAdapter, PrometheusFamilies
 from gateway.resilience.retry import RetryingAdapter
@@ -115,7 +120,8 @@ def wrap(
         max_entries=settings.cache_max_entries,
         clock=clock,
     )
-    measured = decorate(MeasuredAdapter, adapter, metrics=metrics, clock=clock)
+    cut = decorate(DeadlineAdapter, adapter, clock=clock, region=region_code)
+    measured = decorate(MeasuredAdapter, cut, metrics=metrics, clock=clock)
     guarded = decorate(BreakingAdapter, measured, breaker=breaker)
     retried = decorate(
         RetryingAdapter,

@@ -31,6 +31,7 @@ from adapters.identifiers import HsaId, PersonalIdentity
 __all__ = ["UNIT", "FakeAdapter", "FakeClock", "FakeConfirmingAdapter"]
 
 UNIT = HsaId("SE2321000016-1001")
+GATE_LIMIT_SECONDS = 10.0
 START = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
 
 
@@ -94,7 +95,8 @@ class FakeAdapter:
     async def _enter(self, operation: str) -> None:
         self.calls.append(operation)
         if self.gate is not None:
-            await self.gate.wait()
+            async with asyncio.timeout(GATE_LIMIT_SECONDS):  # a test that forgets its gate fails, not hangs
+                await self.gate.wait()
         if self.clock is not None and self.latency:
             self.clock.advance(self.latency)
         if self._next:

@@ -10,6 +10,7 @@ import pytest
 
 from adapters.errors import RegionProtocolError, RegionRejectedRequest, RegionTimeout, RegionUnavailable
 from gateway.resilience.clock import SystemClock
+from gateway.resilience.deadline import DeadlineAdapter, call_deadline, current_deadline
 from gateway.resilience.decorator import decorate
 from gateway.resilience.errors import RegionCircuitOpen
 from gateway.resilience.retry import RetryingAdapter
@@ -137,12 +138,35 @@ async def test_no_wait_runs_past_the_deadline() -> None:
     assert inner.count("get_available_timeslots") >= 100  # more than one attempt per read on average
 
 
-async def test_an_attempt_that_hangs_is_cut_at_the_deadline() -> None:
+async def test_an_attempt_that_hangs_is_cut_at_the_deadline_beneath_the_retries() -> None:
+    clock = SystemClock()
     inner = FakeAdapter()
     inner.gate = asyncio.Event()  # never set: the region never answers
-    adapter = retrying(inner, SystemClock(), attempts=3, deadline=0.05)
+    cut = decorate(DeadlineAdapter, inner, clock=clock, region="01")
+    adapter = decorate(
+        RetryingAdapter, cut, attempts=3, initial_backoff=0.01, max_backoff=0.01, deadline=0.05, clock=clock
+    )
     started = time.monotonic()
-    with pytest.raises(RegionTimeout, match="deadline"):
-        await call(adapter, "get_care_units")
+    async with asyncio.timeout(5):  # a regression fails here instead of hanging
+        with pytest.raises(RegionTimeout, match="deadline"):
+            await call(adapter, "get_care_units")
     assert time.monotonic() - started < 1.0
     assert inner.count("get_care_units") == 1  # no time left for another attempt
+
+
+async def test_each_read_publishes_its_deadline_and_writes_none() -> None:
+    clock = FakeClock()
+    seen: list[float | None] = []
+
+    class Watching(FakeAdapter):
+        async def _enter(self, operation: str) -> None:
+            seen.append(current_deadline())
+            await super()._enter(operation)
+
+    adapter = retrying(Watching(), clock, deadline=4.0)
+    await call(adapter, "get_schedule")
+    await call(adapter, "make_booking")
+    with call_deadline(1.0, clock):
+        await call(adapter, "get_schedule")  # an earlier deadline already in force wins
+    assert seen == [clock.t + 4.0, None, clock.t + 1.0]
+    assert current_deadline() is None

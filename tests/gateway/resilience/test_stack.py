@@ -3,11 +3,14 @@ lists every wrapped adapter's breaker and metrics for the operator."""
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 from pydantic import ValidationError
 
-from adapters.errors import RegionUnavailable
+from adapters.errors import RegionTimeout, RegionUnavailable
 from adapters.interface import ConfirmingAdapter, RegionAdapter
 from gateway.resilience import (
     BreakerState,
@@ -15,7 +18,9 @@ from gateway.resilience import (
     RegionCircuitOpen,
     ResilienceRegistry,
     ResilienceSettings,
+    SystemClock,
     cache_report,
+    call_deadline,
     wrap,
 )
 from tests.gateway.resilience.fakes import FakeAdapter, FakeClock, FakeConfirmingAdapter
@@ -98,6 +103,42 @@ async def test_an_opening_breaker_stops_the_retries_at_once() -> None:
     with pytest.raises(RegionCircuitOpen):
         await call(h.adapter, "get_schedule")
     assert len(h.inner.calls) == calls
+
+
+async def test_a_region_that_hangs_opens_the_breaker_through_deadline_cuts() -> None:
+    settings = SETTINGS.model_copy(
+        update={"retry_attempts": 1, "retry_deadline_seconds": 0.05, "breaker_failure_threshold": 2}
+    )
+    inner = FakeAdapter()
+    inner.gate = asyncio.Event()  # the region never answers
+    registry = ResilienceRegistry()
+    adapter = wrap(inner, region_code="01", adapter_name="sthlm", settings=settings, registry=registry)
+    entry = registry.get("01", "sthlm")
+    assert entry is not None
+    for _ in range(2):
+        with pytest.raises(RegionTimeout):
+            await call(adapter, "get_available_timeslots")
+    assert entry.breaker.snapshot().state is BreakerState.OPEN
+    assert entry.metrics.stats().outcomes == {"timeout": 2}
+    with pytest.raises(RegionCircuitOpen):
+        await call(adapter, "get_available_timeslots")
+    assert inner.count("get_available_timeslots") == 2
+
+
+async def test_a_callers_shorter_deadline_is_a_counted_timeout_too() -> None:
+    clock = SystemClock()
+    inner = FakeAdapter()
+    inner.gate = asyncio.Event()
+    registry = ResilienceRegistry()
+    adapter = wrap(inner, region_code="01", adapter_name="sthlm", settings=SETTINGS, registry=registry, clock=clock)
+    entry = registry.get("01", "sthlm")
+    assert entry is not None
+    started = time.monotonic()
+    with call_deadline(0.05, clock), pytest.raises(RegionTimeout):  # e.g. a fan-out's per-region deadline
+        await call(adapter, "get_schedule")
+    assert time.monotonic() - started < 1.0  # not the 10 s of the retry deadline
+    assert entry.metrics.stats().outcomes == {"timeout": 1}
+    assert entry.breaker.snapshot().failure_count == 1
 
 
 async def test_a_stale_catalogue_is_served_while_the_breaker_is_open() -> None:
