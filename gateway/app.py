@@ -24,13 +24,16 @@ from gateway.protection import CitizenProtector
 from gateway.referrals import ReferralStore
 from gateway.routing import RoutingFileError, RoutingTable
 from gateway.rules_cli import BUNDLED_RULES
+from gateway.rules_reload import RuleWatcher
 from gateway.services.calendar import NationalCalendar
+from gateway.services.saga import recover_booking_sets
 from gateway.services.scheduling import SchedulingService
 from gateway.settings import Settings
 from gateway.soap.crm11_operations import operations as crm11_operations
 from gateway.soap.endpoint import SoapEndpoints
 from gateway.soap.engagement_operations import operations as engagement_operations
 from gateway.soap.sched2_operations import operations as scheduling2_operations
+from gateway.soap.tidbok1_operations import serve_booking_sets
 from rules.store import RuleStore
 
 __all__ = ["GatewayState", "create_app", "start_gateway"]
@@ -87,7 +90,10 @@ async def start_gateway(
         engagements,
         IdempotencyGuard(database, ledger, protector),
     )
-    return GatewayState(settings, database, routing, pool, service, rules, IdMap(database, protector))
+    ids = IdMap(database, protector)
+    # Group, series and combined bookings a stopped gateway left under way: finish or roll back.
+    await recover_booking_sets(service, ids, settings)
+    return GatewayState(settings, database, routing, pool, service, rules, ids)
 
 
 def create_app(
@@ -120,6 +126,7 @@ def create_app(
                 for name, op in engagement_operations(state.service.engagements).items()
             }
         )
+        serve_booking_sets(served, state.service, state.ids, settings)  # tidbok:scheduling 1
         endpoints = SoapEndpoints(
             state.service,
             served,
@@ -127,6 +134,8 @@ def create_app(
             public_base_url=settings.public_base_url,
         )
         app.include_router(endpoints.router())
+        watcher = RuleWatcher(state.rules, settings.rules_poll_seconds)
+        watcher.start()
         app.include_router(
             referral_router(
                 state.service, state.service.referrals, frozenset(i.upper() for i in settings.referral_issuers)
@@ -135,6 +144,7 @@ def create_app(
         try:
             yield
         finally:
+            await watcher.stop()
             await state.aclose()
 
     app = FastAPI(

@@ -24,6 +24,9 @@ class Settings(BaseSettings):
         description="The routing table (logical address → region → adapter), loaded into the database at start.",
     )
     rules_dir: Path | None = Field(default=None, description="Rule files; default: the bundled national set.")
+    rules_poll_seconds: float = Field(
+        default=2.0, gt=0, description="How often the rule files are checked for changes (reloaded without a restart)."
+    )
     audit_key: str = Field(
         default="change-me-in-production",
         description="Secret key for the keyed hash that protects personal identity numbers in audit and ledger rows.",
@@ -48,3 +51,15 @@ class Settings(BaseSettings):
         "assessment and triage services, the advice line.",
     )
     log_level: str = "INFO"
+    saga_part_pause_seconds: float = Field(
+        default=0.0,
+        ge=0,
+        description="A pause between the parts of a group, series or combined booking (tests use it to stop the "
+        "gateway half-way); 0 in production.",
+    )
+    saga_recovery_after_seconds: float = Field(
+        default=0.0,
+        ge=0,
+        description="At start, a booking set under way is finished or rolled back once it has not moved for this "
+        "long; 0 for one gateway process, above the longest region call when several share the database.",
+    )

@@ -75,10 +75,11 @@ class Region:
 
 
 @contextmanager
-def region_on_loopback(tmp: Path, *, seed: int = 11, kind: str = "rivta") -> Iterator[Region]:
-    """A simulated region 01: `rivta` speaks crm:scheduling 1.1, `rivta2` scheduling 2, `fhir`
-    FHIR R4, `kalendra` Kalendra's REST API (`tests.support.simulated`)."""
-    app = simulator_app(kind, region_code="01", seed=seed, database=tmp / f"region01-{kind}.sqlite3")
+def region_on_loopback(tmp: Path, *, seed: int = 11, kind: str = "rivta", region_code: str = "01") -> Iterator[Region]:
+    """A simulated region (default 01): `rivta` speaks crm:scheduling 1.1, `rivta2` scheduling 2,
+    `fhir` FHIR R4, `kalendra` Kalendra's REST API (`tests.support.simulated`)."""
+    tmp.mkdir(parents=True, exist_ok=True)
+    app = simulator_app(kind, region_code=region_code, seed=seed, database=tmp / f"region{region_code}-{kind}.sqlite3")
     with serve_in_thread(app) as url:
         yield Region(url, httpx.get(f"{url}/admin/seed", timeout=10).json(), kind, adapter_options(kind))
 
@@ -161,15 +162,26 @@ class Chain:
 
 @contextmanager
 def gateway_on_loopback(
-    tmp: Path, region: Region, database_url: str, *, clock: Callable[[], dt.datetime] | None = None
+    tmp: Path,
+    region: Region,
+    database_url: str,
+    *,
+    clock: Callable[[], dt.datetime] | None = None,
+    routing: Path | None = None,
+    **settings: Any,
 ) -> Iterator[Chain]:
     """The gateway in front of `region`; `clock` moves the rule set's "now" (a restart with the
     same database and another clock shows what the gateway remembers)."""
     tmp.mkdir(parents=True, exist_ok=True)
-    settings = Settings(database_url=database_url, routing_file=routing_file(tmp, region), audit_key="test-audit-key")
-    app = create_app(settings) if clock is None else create_app(settings, clock=clock)
+    config = Settings(
+        database_url=database_url,
+        routing_file=routing or routing_file(tmp, region),
+        audit_key="test-audit-key",
+        **settings,
+    )
+    app = create_app(config) if clock is None else create_app(config, clock=clock)
     with serve_in_thread(app) as url:
-        yield Chain(url, settings, region)
+        yield Chain(url, config, region)
 
 
 def next_weekday(days_ahead: int = 7) -> dt.date:
