@@ -40,7 +40,11 @@ def _simulate(args: argparse.Namespace) -> int:
     if args.kind not in SIMULATOR_KINDS:
         print(f"unknown simulator {args.kind!r}; choose from {', '.join(SIMULATOR_KINDS)}", file=sys.stderr)
         return 2
+    kind = SIMULATOR_KINDS[args.kind]
     app = simulator_app(args.kind, region=args.region, seed=args.seed, database=args.db)
+    print(f"{kind.protocol} region {args.region} at http://{args.host}:{args.port} (what it holds: /admin/seed)")
+    if kind.adapter_options:
+        print(f"the {kind.adapter_kind} adapter's options for the routing table: {kind.adapter_options}")
     uvicorn.run(app, host=args.host, port=args.port, loop="uvloop", http="httptools", access_log=False)
     return 0
 
@@ -84,7 +88,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.set_defaults(handler=_serve)
 
     simulate = commands.add_parser("simulate", help="run one simulated regional system")
-    simulate.add_argument("kind", help="rivta (crm:scheduling 1.1)")
+    simulate.add_argument(
+        "kind", help="rivta (crm:scheduling 1.1), rivta2 (scheduling 2), fhir (FHIR R4) or kalendra (proprietary REST)"
+    )
     simulate.add_argument("--host", default="127.0.0.1")
     simulate.add_argument("--port", type=int, default=8101)
     simulate.add_argument("--region", default="01", help="county code, e.g. 01 for Stockholm")
