@@ -70,14 +70,21 @@ _PARSER = etree.XMLParser(
 )
 
 
+def _depth_probe(limit: int) -> etree.XPath:
+    """An XPath that is true when some element lies deeper than `limit` levels (the root is level
+    1). Evaluated in libxml2: a walk over the tree in Python cost ~35 µs per 1 000 elements."""
+    return etree.XPath("boolean(/*" + "/*" * limit + ")")
+
+
+_DEPTH_PROBES: dict[int, etree.XPath] = {}
+_HAS_PROCESSING_INSTRUCTION = etree.XPath("boolean(//processing-instruction())")
+
+
 def _too_deep(element: etree._Element, limit: int) -> bool:
-    stack: list[tuple[etree._Element, int]] = [(element, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > limit:
-            return True
-        stack.extend((child, depth + 1) for child in node)
-    return False
+    probe = _DEPTH_PROBES.get(limit)
+    if probe is None:
+        probe = _DEPTH_PROBES.setdefault(limit, _depth_probe(limit))
+    return bool(probe(element))
 
 
 def _text(element: etree._Element | None) -> str | None:
@@ -103,7 +110,7 @@ def parse_envelope(
         raise EnvelopeError("forbidden-construct", "DOCTYPE and entity declarations are not allowed")
     if any(isinstance(node, etree._ProcessingInstruction) for node in root.itersiblings(preceding=True)):
         raise EnvelopeError("forbidden-construct", "processing instructions are not allowed")
-    if root.xpath("boolean(//processing-instruction())"):
+    if _HAS_PROCESSING_INSTRUCTION(root):
         raise EnvelopeError("forbidden-construct", "processing instructions are not allowed")
     if _too_deep(root, max_depth):
         raise EnvelopeError("too-deep", f"message nested deeper than {max_depth} levels")

@@ -69,6 +69,23 @@ def test_refuses(payload: bytes, kind: str) -> None:
     assert caught.value.kind == kind
 
 
+@pytest.mark.parametrize(("depth", "refused"), [(48, False), (49, True)])
+def test_depth_limit_counts_the_envelope_as_level_one(depth: int, refused: bool) -> None:
+    inner = depth - 3  # Envelope, Body and the operation element are three levels
+    payload = (
+        f'<s:Envelope xmlns:s="{ENV}"><s:Body><r>'.encode()
+        + b"<a>" * inner
+        + b"</a>" * inner
+        + b"</r></s:Body></s:Envelope>"
+    )
+    if refused:
+        with pytest.raises(EnvelopeError) as caught:
+            parse_envelope(payload)
+        assert caught.value.kind == "too-deep"
+    else:
+        assert parse_envelope(payload).body.tag == "r"
+
+
 def test_refuses_oversized_before_parsing() -> None:
     with pytest.raises(EnvelopeError) as caught:
         parse_envelope(GOOD + b" " * 2_000_000)
