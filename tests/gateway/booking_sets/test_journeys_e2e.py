@@ -1,0 +1,269 @@
+"""Group, series and combined bookings end to end, against a crm:scheduling 1.1 region and a
+scheduling 2 region: book, see the parts linked (GetBookingSet, and GetAppointment 2.0's
+relatedAppointmentId), see them in the schedule, move one part, cancel one part where the rules
+allow it, cancel the rest."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from gateway.protection import CitizenProtector
+from tests.gateway.booking_sets.support import SetConsumer, database_rows, set_gateway
+from tests.gateway.chain import Chain, Region, next_weekday, region_on_loopback
+
+pytestmark = pytest.mark.e2e
+
+TS = "%Y%m%d%H%M%S"
+SUCCESS = {"OK", "INFO"}
+
+
+def at(text: str) -> dt.datetime:
+    return dt.datetime.strptime(text, TS)
+
+
+@pytest.fixture(params=["rivta", "rivta2"], scope="module")
+def region(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Region]:
+    with region_on_loopback(tmp_path_factory.mktemp("region"), kind=request.param) as found:
+        yield found
+
+
+@pytest.fixture(scope="module")
+def chain(region: Region, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chain]:
+    tmp = tmp_path_factory.mktemp("gateway")
+    with set_gateway(tmp, region, f"sqlite+aiosqlite:///{tmp / 'gateway.sqlite3'}") as found:
+        yield found
+
+
+@pytest.fixture(scope="module")
+def citizens(region: Region) -> Iterator[str]:
+    return iter(region.free_citizens())
+
+
+def _linked(booking_set: Any) -> dict[int, tuple[str, set[str]]]:
+    """part number → (appointmentId, relatedAppointmentId) for the booked parts."""
+    return {
+        p.partNumber: (p.appointmentId, set(p.appointment.relatedAppointmentId))
+        for p in booking_set.part
+        if p.status == "booked"
+    }
+
+
+def _assert_linked(booking_set: Any, expected: list[str]) -> None:
+    linked = _linked(booking_set)
+    assert [linked[n][0] for n in sorted(linked)] == expected
+    for own, related in linked.values():
+        assert related == set(expected) - {own}
+
+
+def test_group_places_in_three_sessions(chain: Chain, region: Region, citizens: Iterator[str]) -> None:
+    consumer, citizen = SetConsumer(chain), next(citizens)
+    unit = region.unit_offering("GRPFOR")
+    first = next_weekday(3)
+    sessions = consumer.group_timeslots(unit, citizen, first, first + dt.timedelta(days=42), "GRPFOR")
+    assert len(sessions) >= 4
+    assert all(s.capacity == 8 and s.timeslot.timeType.patientGroup for s in sessions)
+    chosen = [s.timeslot.timeslotId for s in sessions[:3]]
+
+    booked = consumer.make("MakeGroupBooking", unit, citizen, timeslotId=chosen)
+    assert booked.resultCode in SUCCESS, booked.resultText
+    assert len(booked.appointmentId) == 3 and booked.failedPartNumber is None
+    assert set(booked.appointmentId) <= set(consumer.two.schedule(unit, citizen))
+
+    shown = consumer.booking_set(unit, citizen, booked.bookingSetId).bookingSet
+    assert (shown.kind, shown.status, shown.cancelPartAllowed) == ("group", "booked", True)
+    _assert_linked(shown, list(booked.appointmentId))
+    two = consumer.two._call(
+        "GetAppointment",
+        unit,
+        actor=consumer.two.actor(citizen),
+        appointmentId=booked.appointmentId[0],
+        personId=consumer.two.person(citizen),
+    )
+    assert set(two.appointment.relatedAppointmentId) >= set(booked.appointmentId[1:])
+
+    # the second place moves to the fourth session: sessions 1, 3, 4 still make a group series
+    moved = consumer.rebook_part(
+        unit, citizen, booked.bookingSetId, booked.appointmentId[1], sessions[3].timeslot.timeslotId
+    )
+    shown = consumer.booking_set(unit, citizen, booked.bookingSetId).bookingSet
+    if region.kind == "rivta2":  # this region keeps a group's times fixed itself, whatever our rules say
+        assert moved.resultCode == "UPDATE_APPOINTMENT_IS_NOT_ALLOWED", moved.resultText
+        assert shown.part[1].startTime == sessions[1].timeslot.startTime
+        current = list(booked.appointmentId)
+    else:
+        assert moved.resultCode in SUCCESS, moved.resultText
+        assert shown.part[1].startTime == sessions[3].timeslot.startTime
+        current = [booked.appointmentId[0], moved.appointmentId, booked.appointmentId[2]]
+    _assert_linked(shown, current)
+
+    alone = consumer.cancel(unit, citizen, booked.bookingSetId, current[0])
+    assert alone.resultCode in SUCCESS, alone.resultText
+    shown = consumer.booking_set(unit, citizen, booked.bookingSetId).bookingSet
+    assert shown.status == "partlyCancelled"
+    assert [p.status for p in shown.part] == ["cancelled", "booked", "booked"]
+
+    rest = consumer.cancel(unit, citizen, booked.bookingSetId)
+    assert rest.resultCode in SUCCESS, rest.resultText
+    assert consumer.booking_set(unit, citizen, booked.bookingSetId).bookingSet.status == "cancelled"
+    assert not set(current) & set(consumer.two.schedule(unit, citizen))
+
+
+def _weekly_chain(slots: list[Any], weeks: int) -> list[Any] | None:
+    """The first free slot that has a free slot at the same time in each of the next weeks."""
+    by_start = {s.startTime: s for s in slots}
+    for slot in slots:
+        start = at(slot.startTime)
+        found = [by_start.get((start + dt.timedelta(days=7 * n)).strftime(TS)) for n in range(weeks)]
+        if all(found):
+            return found
+    return None
+
+
+def test_a_weekly_series_by_recurrence(chain: Chain, region: Region, citizens: Iterator[str]) -> None:
+    consumer, citizen = SetConsumer(chain), next(citizens)
+    unit = region.unit_offering("FYSIO")
+    first = next_weekday(3)
+    free = consumer.free(unit, citizen, "FYSIO", first, first + dt.timedelta(days=30))
+    weekly = _weekly_chain(free, 4)
+    assert weekly is not None, "the region should have a weekly FYSIO time four weeks running"
+
+    booked = consumer.make(
+        "MakeSeriesBooking",
+        unit,
+        citizen,
+        recurrence={"firstTimeslotId": weekly[0].timeslotId, "intervalDays": 7, "occurrences": 4},
+        reasonText="Rehabilitering efter knäoperation",
+    )
+    assert booked.resultCode in SUCCESS, booked.resultText
+    assert len(booked.appointmentId) == 4
+    assert set(booked.appointmentId) <= set(consumer.two.schedule(unit, citizen))
+    shown = consumer.booking_set(unit, citizen, booked.bookingSetId).bookingSet
+    assert [p.startTime for p in shown.part] == [s.startTime for s in weekly]
+    _assert_linked(shown, list(booked.appointmentId))
+
+    # occurrence 2 moves to another free time the same day
+    day = weekly[1].startTime[:8]
+    other = next(s for s in free if s.startTime[:8] == day and s.startTime != weekly[1].startTime)
+    moved = consumer.rebook_part(unit, citizen, booked.bookingSetId, booked.appointmentId[1], other.timeslotId)
+    assert moved.resultCode in SUCCESS, moved.resultText
+    assert consumer.two.details(unit, citizen, moved.appointmentId)["start"] == other.startTime  # type: ignore[index]
+
+    # a move that breaks the series' spacing is refused and changes nothing
+    too_close = next(
+        s for s in free if at(weekly[0].startTime) < at(s.startTime) < at(weekly[0].startTime) + dt.timedelta(days=3)
+    )
+    refused = consumer.rebook_part(unit, citizen, booked.bookingSetId, booked.appointmentId[2], too_close.timeslotId)
+    assert refused.resultCode == "UPDATE_APPOINTMENT_IS_NOT_ALLOWED"
+    assert "för nära" in refused.resultText
+
+    alone = consumer.cancel(unit, citizen, booked.bookingSetId, booked.appointmentId[3])
+    assert alone.resultCode in SUCCESS, alone.resultText
+    rest = consumer.cancel(unit, citizen, booked.bookingSetId)
+    assert rest.resultCode in SUCCESS, rest.resultText
+    assert "3 tider" in rest.resultText
+    shown = consumer.booking_set(unit, citizen, booked.bookingSetId).bookingSet
+    assert shown.status == "cancelled" and {p.status for p in shown.part} == {"cancelled"}
+    assert not consumer.two.schedule(unit, citizen)
+
+
+def _combined_morning(
+    consumer: SetConsumer, unit: str, citizen: str, first: dt.date
+) -> tuple[Any, Any, Any, list[Any]] | None:
+    """A PROV, then an SSK15, then a LAK30 the same day, each starting after the one before ends
+    and within two hours of it; with the day's other SSK15 times."""
+    window = (first, first + dt.timedelta(days=14))
+    prov = consumer.free(unit, citizen, "PROV", *window)
+    nurse = consumer.free(unit, citizen, "SSK15", *window)
+    doctor = consumer.free(unit, citizen, "LAK30", *window)
+    gap = dt.timedelta(hours=2)
+
+    def after(slot: Any, options: list[Any]) -> list[Any]:
+        end = at(slot.endTime)
+        return [s for s in options if end <= at(s.startTime) <= end + gap and s.startTime[:8] == slot.startTime[:8]]
+
+    for p in prov:
+        for s in after(p, nurse):
+            doctors = after(s, doctor)
+            if doctors:
+                return (
+                    p,
+                    s,
+                    doctors[0],
+                    [n for n in after(p, nurse) if n is not s and at(n.endTime) <= at(doctors[0].startTime)],
+                )
+    return None
+
+
+def test_a_combined_visit_blood_test_nurse_doctor(chain: Chain, region: Region, citizens: Iterator[str]) -> None:
+    consumer, citizen = SetConsumer(chain), next(citizens)
+    unit = region.unit_offering("PROV")
+    found = _combined_morning(consumer, unit, citizen, next_weekday(3))
+    assert found is not None, "the region should have a blood test, a nurse and a doctor on one morning"
+    prov, nurse, doctor, other_nurses = found
+
+    booked = consumer.make(
+        "MakeCombinedBooking",
+        unit,
+        citizen,
+        timeslotId=[prov.timeslotId, nurse.timeslotId, doctor.timeslotId],
+        reasonText="Årskontroll diabetes",
+    )
+    assert booked.resultCode in SUCCESS, booked.resultText
+    shown = consumer.booking_set(unit, citizen, booked.bookingSetId).bookingSet
+    assert (shown.kind, shown.cancelPartAllowed) == ("combined", False)
+    assert [p.appointment.timeslot.timeType.code for p in shown.part] == ["PROV", "SSK15", "LAK30"]
+    _assert_linked(shown, list(booked.appointmentId))
+    assert set(booked.appointmentId) <= set(consumer.two.schedule(unit, citizen))
+
+    if other_nurses:
+        moved = consumer.rebook_part(
+            unit, citizen, booked.bookingSetId, booked.appointmentId[1], other_nurses[0].timeslotId
+        )
+        assert moved.resultCode in SUCCESS, moved.resultText
+
+    alone = consumer.cancel(unit, citizen, booked.bookingSetId, booked.appointmentId[0])
+    assert alone.resultCode == "CANCEL_IS_NOT_ALLOWED"
+    assert consumer.booking_set(unit, citizen, booked.bookingSetId).bookingSet.status == "booked"
+
+    whole = consumer.cancel(unit, citizen, booked.bookingSetId)
+    assert whole.resultCode in SUCCESS, whole.resultText
+    assert not consumer.two.schedule(unit, citizen)
+
+
+def test_a_set_the_rules_refuse_never_reaches_the_region(chain: Chain, region: Region, citizens: Iterator[str]) -> None:
+    consumer, citizen = SetConsumer(chain), next(citizens)
+    unit = region.unit_offering("PROV")
+    first = next_weekday(3)
+    doctor = consumer.free(unit, citizen, "LAK30", first, first + dt.timedelta(days=7))
+    prov = consumer.free(unit, citizen, "PROV", first, first + dt.timedelta(days=7))
+    # the doctor first: LAK30 opens no combined visit
+    refused = consumer.make(
+        "MakeCombinedBooking", unit, citizen, timeslotId=[doctor[0].timeslotId, prov[-1].timeslotId], reasonText="x"
+    )
+    assert refused.resultCode == "APPOINTMENT_IS_NOT_ALLOWED"
+    assert refused.bookingSetId is None
+    # two doctor's times: the second is refused by the limit of one LAK30 per unit, before booking
+    refused = consumer.make(
+        "MakeSeriesBooking", unit, citizen, timeslotId=[doctor[0].timeslotId, doctor[-1].timeslotId], reasonText="x"
+    )
+    assert refused.resultCode == "APPOINTMENT_IS_NOT_ALLOWED" and "serie" in refused.resultText
+    assert not consumer.two.schedule(unit, citizen)
+    sets, _parts, _ledger = database_rows(chain.settings)
+    reference = CitizenProtector(chain.settings.audit_key).reference(citizen)
+    assert not [s for s in sets if s.citizen_ref == reference]
+
+
+def test_someone_else_cannot_see_or_change_the_set(chain: Chain, region: Region, citizens: Iterator[str]) -> None:
+    consumer, owner, other = SetConsumer(chain), next(citizens), next(citizens)
+    unit = region.unit_offering("GRPFOR")
+    first = next_weekday(3)
+    sessions = consumer.group_timeslots(unit, owner, first, first + dt.timedelta(days=21), "GRPFOR")
+    booked = consumer.make("MakeGroupBooking", unit, owner, timeslotId=[sessions[-1].timeslot.timeslotId])
+    assert booked.resultCode in SUCCESS, booked.resultText
+    assert consumer.booking_set(unit, other, booked.bookingSetId).bookingSet is None
+    assert consumer.cancel(unit, other, booked.bookingSetId).resultCode == "APPOINTMENT_DOES_NOT_EXIST"
+    assert consumer.cancel(unit, owner, booked.bookingSetId).resultCode in SUCCESS
