@@ -27,6 +27,7 @@ from rules.engine import (
     booking_flags,
     decide_booking,
     decide_cancellation,
+    decide_confirmation,
     decide_rebooking,
     filter_slots,
     may_see_time_type,
@@ -219,6 +220,9 @@ class BookingPolicy:
 
     def decide_cancellation(self, booking: BookingFacts, reason: ReasonFacts) -> Decision:
         return decide_cancellation(self.ruleset, booking, self.clock(), reason)
+
+    def decide_confirmation(self, booking: BookingFacts) -> Decision:
+        return decide_confirmation(self.ruleset, booking, self.clock())
 
     # ------------------------------------------------------------------ booking sets
     # Group, series and combined bookings: their shape is read from the rule set here (the engine

@@ -28,6 +28,7 @@ __all__ = [
     "booking_flags",
     "decide_booking",
     "decide_cancellation",
+    "decide_confirmation",
     "decide_rebooking",
     "filter_slots",
     "may_rebook",
@@ -47,6 +48,7 @@ _PRIORITY = {
             ReasonCode.RULE_TIME_PASSED,
             ReasonCode.RULE_REBOOK_DEADLINE,
             ReasonCode.RULE_CANCEL_DEADLINE,
+            ReasonCode.RULE_CONFIRM_DEADLINE,
             ReasonCode.RULE_MAX_REBOOKINGS,
             ReasonCode.RULE_TIME_TYPE_CHANGE,
             ReasonCode.RULE_NOT_ONLINE,
@@ -816,6 +818,33 @@ def decide_cancellation(
     )
     if reason is not None:
         _reason_rules(evaluation, rules, Process.AVBOKNING, reason)
+    return evaluation.decision()
+
+
+def decide_confirmation(source: RuleSource, booking: BookingFacts, now: dt.datetime) -> Decision:
+    """May the citizen confirm a time the clinic proposed now (ConfirmAppointment)? A proposal
+    lapses for online confirmation `confirmation.until` before its start."""
+    slot = booking.slot
+    rules = source.for_time_type(slot.region_code, slot.care_unit, slot.time_type_id)
+    until = rules.values.confirmation.until
+    now_us = to_micros(now)
+    evaluation = _Evaluation()
+    evaluation.check(
+        slot.start_us > now_us,
+        ReasonCode.RULE_TIME_PASSED,
+        ErrorCode.TOO_LATE_TO_CONFIRM_APPOINTMENT,
+        f"the time starts {from_micros(slot.start_us):%Y-%m-%d %H:%M}",
+        setting="the time must not have started",
+    )
+    evaluation.check(
+        now_us <= slot.start_us - _micros(until),
+        ReasonCode.RULE_CONFIRM_DEADLINE,
+        ErrorCode.TOO_LATE_TO_CONFIRM_APPOINTMENT,
+        f"{_span(slot.start_us - now_us)} before the start",
+        rules=rules,
+        paths=("confirmation.until",),
+        **duration_words(until),
+    )
     return evaluation.decision()
 
 

@@ -35,6 +35,7 @@ __all__ = [
     "CareUnitFile",
     "CodedValue",
     "CombinedVisit",
+    "Confirmation",
     "ContactCodes",
     "GroupRules",
     "Information",
@@ -152,6 +153,13 @@ class Rebooking(_Section):
     invitations: Flag
 
 
+class Confirmation(_Section):
+    """A time the clinic proposed (preliminary) must be confirmed by the citizen this long before
+    its start; after that the proposal has lapsed for online confirmation."""
+
+    until: Duration
+
+
 class Limits(_Section):
     """Active bookings a citizen may hold at once."""
 
@@ -233,6 +241,7 @@ class TimeTypeRules(_Section):
     booking: BookingWindow
     cancellation: Cancellation
     rebooking: Rebooking
+    confirmation: Confirmation
     limits: Limits
     age: AgeBounds
     group: GroupRules

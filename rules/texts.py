@@ -78,6 +78,10 @@ _TEMPLATES: dict[ReasonCode, tuple[str, str]] = {
         "Tiden kan inte avbokas senare än {duration_sv} före start. {contact_sv}",
         "The time cannot be cancelled later than {duration_en} before it starts. {contact_en}",
     ),
+    ReasonCode.RULE_CONFIRM_DEADLINE: (
+        "Tiden kan inte bekräftas senare än {duration_sv} före start. {contact_sv}",
+        "The time cannot be confirmed later than {duration_en} before it starts. {contact_en}",
+    ),
     ReasonCode.RULE_INVITATION: (
         "En kallelse kan inte {verb_sv} via nätet. {contact_sv}",
         "An invitation cannot be {verb_en} online. {contact_en}",

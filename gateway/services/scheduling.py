@@ -456,6 +456,11 @@ class SchedulingService:
             pending = owner.status is BookingStatus.PRELIMINARY or (owner.is_invitation and not owner.slot.is_open)
             if not pending:
                 return BookingOutcome.refused(ErrorCode.APPOINTMENT_IS_ALREADY_CONFIRMED, NOT_PRELIMINARY_TEXT), None
+            facts = self.policy.booking_facts(route.region_code, owner)
+            if facts is not None:
+                decision = self.policy.decide_confirmation(facts)
+                if not decision.allowed:  # the proposal has lapsed for online confirmation
+                    return self.policy.refusal(decision), None
             return None, None
 
         async def confirm() -> BookingOutcome:

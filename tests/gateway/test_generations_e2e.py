@@ -215,3 +215,25 @@ def test_times_are_swedish_local_time_in_both_generations(chain: Chain) -> None:
     assert old and old == new
     hours = {parse_timestamp(t).astimezone(SWEDISH_TIME).hour for t in old}
     assert hours <= set(range(7, 18)), "office hours in local time, whatever the season"
+
+
+def test_a_lapsed_proposal_cannot_be_confirmed(chain: Chain, tmp_path: Path, database_url: str) -> None:
+    """Proposals lapse per the rules: confirmation.until (24 h) before the start."""
+    consumer = Consumer2(chain)
+    region = chain.region
+    if region.kind == "rivta":
+        proposal = region.invitation("timed")
+        citizen, unit = proposal["subject_of_care"], proposal["healthcare_facility"]
+    else:
+        proposal = next(a for a in region.seed["appointments"] if a["status"] == "preliminary")
+        citizen, unit = proposal["person_id"], proposal["healthcare_facility"]
+    pending = next(
+        (i, d)
+        for i in consumer.schedule(unit, citizen)
+        if (d := consumer.details(unit, citizen, i)) is not None and d["status"] == "preliminary"
+    )
+    late = parse_timestamp(pending[1]["start"]) - dt.timedelta(hours=2)
+    with gateway_on_loopback(tmp_path / "late", region, database_url, clock=lambda: late) as later:
+        refused = Consumer2(later).confirm(unit, citizen, pending[0])
+    assert refused.code == "TOO_LATE_TO_CONFIRM_APPOINTMENT", refused
+    assert consumer.details(unit, citizen, pending[0])["status"] == "preliminary"  # type: ignore[index]

@@ -55,6 +55,7 @@ BASE_NATIONAL: dict[str, Any] = {
         "patient_group": False,
         "booking": {"min_lead": "2h", "max_ahead": "8w"},
         "cancellation": {"allowed": True, "until": "24h", "invitations": True},
+        "confirmation": {"until": "24h"},
         "rebooking": {"allowed": True, "until": "24h", "max_rebookings": 2, "invitations": True},
         "limits": {"per_time_type": "unlimited", "per_unit_time_type": "unlimited", "per_unit": "unlimited"},
         "age": {"min": 0, "max": "unlimited"},

@@ -286,3 +286,24 @@ def test_booking_flags_follow_the_rules(
     cancel, rebook, _ = flags
     assert decide_cancellation(ruleset, booking, now).allowed is cancel
     assert may_rebook(ruleset, booking, now).allowed is rebook
+
+
+def test_a_proposal_lapses_for_confirmation_at_its_deadline() -> None:
+    """A time the clinic proposed is confirmed online until `confirmation.until` before it."""
+    import datetime as dt
+    from pathlib import Path
+
+    from rules import BookingFacts, SlotFacts, decide_confirmation
+    from rules.ruleset import RuleSet
+    from rules.times import SWEDISH_TIME
+
+    ruleset = RuleSet.load(Path(__file__).resolve().parents[2] / "rules" / "data")
+    start = dt.datetime(2026, 12, 10, 10, 0, tzinfo=SWEDISH_TIME)
+    booking = BookingFacts("P1", SlotFacts("03", "SE2321000024-E0301", "LAK30", start), is_invitation=True)
+    assert decide_confirmation(ruleset, booking, start - dt.timedelta(hours=25)).allowed
+    late = decide_confirmation(ruleset, booking, start - dt.timedelta(hours=23))
+    assert not late.allowed
+    assert (late.error_code, late.reason_code) == ("TOO_LATE_TO_CONFIRM_APPOINTMENT", "RULE_CONFIRM_DEADLINE")
+    assert late.text_sv and "bekräftas" in late.text_sv
+    passed = decide_confirmation(ruleset, booking, start + dt.timedelta(minutes=1))
+    assert passed.error_code == "TOO_LATE_TO_CONFIRM_APPOINTMENT"
