@@ -112,7 +112,7 @@ def test_group_places_in_three_sessions(chain: Chain, region: Region, citizens: 
     assert not set(current) & set(consumer.two.schedule(unit, citizen))
 
 
-def _weekly_chain(slots: list[Any], weeks: int) -> list[Any] | None:
+def weekly_chain(slots: list[Any], weeks: int) -> list[Any] | None:
     """The first free slot that has a free slot at the same time in each of the next weeks."""
     by_start = {s.startTime: s for s in slots}
     for slot in slots:
@@ -128,7 +128,7 @@ def test_a_weekly_series_by_recurrence(chain: Chain, region: Region, citizens: I
     unit = region.unit_offering("FYSIO")
     first = next_weekday(3)
     free = consumer.free(unit, citizen, "FYSIO", first, first + dt.timedelta(days=30))
-    weekly = _weekly_chain(free, 4)
+    weekly = weekly_chain(free, 4)
     assert weekly is not None, "the region should have a weekly FYSIO time four weeks running"
 
     booked = consumer.make(
@@ -170,7 +170,7 @@ def test_a_weekly_series_by_recurrence(chain: Chain, region: Region, citizens: I
     assert not consumer.two.schedule(unit, citizen)
 
 
-def _combined_morning(
+def combined_morning(
     consumer: SetConsumer, unit: str, citizen: str, first: dt.date
 ) -> tuple[Any, Any, Any, list[Any]] | None:
     """A PROV, then an SSK15, then a LAK30 the same day, each starting after the one before ends
@@ -201,7 +201,7 @@ def _combined_morning(
 def test_a_combined_visit_blood_test_nurse_doctor(chain: Chain, region: Region, citizens: Iterator[str]) -> None:
     consumer, citizen = SetConsumer(chain), next(citizens)
     unit = region.unit_offering("PROV")
-    found = _combined_morning(consumer, unit, citizen, next_weekday(3))
+    found = combined_morning(consumer, unit, citizen, next_weekday(3))
     assert found is not None, "the region should have a blood test, a nurse and a doctor on one morning"
     prov, nurse, doctor, other_nurses = found
 
