@@ -22,6 +22,7 @@ from gateway.ledger import Ledger
 from gateway.policy import BookingPolicy, swedish_now
 from gateway.protection import CitizenProtector
 from gateway.referrals import ReferralStore
+from gateway.resilience.stack import ResilienceRegistry
 from gateway.routing import RoutingFileError, RoutingTable
 from gateway.rules_cli import BUNDLED_RULES
 from gateway.rules_reload import RuleWatcher
@@ -34,6 +35,7 @@ from gateway.soap.endpoint import SoapEndpoints
 from gateway.soap.engagement_operations import operations as engagement_operations
 from gateway.soap.sched2_operations import operations as scheduling2_operations
 from gateway.soap.tidbok1_operations import serve_booking_sets
+from gateway.status import status_router
 from rules.store import RuleStore
 
 __all__ = ["GatewayState", "create_app", "start_gateway"]
@@ -48,6 +50,7 @@ class GatewayState:
     service: SchedulingService
     rules: RuleStore
     ids: IdMap
+    resilience: ResilienceRegistry
 
     async def aclose(self) -> None:
         await self.adapters.aclose()
@@ -79,6 +82,7 @@ async def start_gateway(
     referrals = ReferralStore(database, protector)
     engagements = EngagementIndex(database, protector, settings.gateway_hsa_id)
     ledger = Ledger(protector)
+    resilience = ResilienceRegistry()
     service = SchedulingService(
         routing,
         pool,
@@ -89,11 +93,13 @@ async def start_gateway(
         referrals,
         engagements,
         IdempotencyGuard(database, ledger, protector),
+        resilience,
+        settings.resilience,
     )
     ids = IdMap(database, protector)
     # Group, series and combined bookings a stopped gateway left under way: finish or roll back.
     await recover_booking_sets(service, ids, settings)
-    return GatewayState(settings, database, routing, pool, service, rules, ids)
+    return GatewayState(settings, database, routing, pool, service, rules, ids, resilience)
 
 
 def create_app(
@@ -134,6 +140,7 @@ def create_app(
             public_base_url=settings.public_base_url,
         )
         app.include_router(endpoints.router())
+        app.include_router(status_router(state.resilience, state.routing))
         watcher = RuleWatcher(state.rules, settings.rules_poll_seconds)
         watcher.start()
         app.include_router(

@@ -7,13 +7,15 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from gateway.resilience.settings import ResilienceSettings
+
 __all__ = ["Settings"]
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="TIDBOK_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="TIDBOK_", env_file=".env", extra="ignore", env_nested_delimiter="__")
 
     database_url: str = Field(
         default="sqlite+aiosqlite:///var/tidbok-gateway.sqlite3",
@@ -49,6 +51,10 @@ class Settings(BaseSettings):
         default=frozenset({"SE2321000016-TRIAGE", "SE5565594230-1177R"}),
         description="HSA-ids (x-rivta-original-serviceconsumer-hsaid) allowed to issue referrals: "
         "assessment and triage services, the advice line.",
+    )
+    resilience: ResilienceSettings = Field(
+        default_factory=ResilienceSettings,
+        description="Retries, breakers, catalogue cache and metrics per region (TIDBOK_RESILIENCE__<FIELD>).",
     )
     log_level: str = "INFO"
     saga_part_pause_seconds: float = Field(

@@ -15,10 +15,13 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 from enum import Enum
 
-from adapters.domain import Booking
+from adapters.domain import Booking, RequestContext
 from adapters.errors import AdapterError, RegionTimeout
 from adapters.identifiers import HsaId, PersonalIdentity
+from adapters.interface import RegionAdapter
 from gateway.audit import AuditEvent
+from gateway.resilience.clock import SystemClock
+from gateway.resilience.deadline import call_deadline
 from gateway.services.scheduling import Call, SchedulingService
 
 __all__ = ["NationalCalendar", "SourceStatus", "StatusCode"]
@@ -85,6 +88,14 @@ class NationalCalendar:
         self.deadline = deadline_seconds
         self._last_good = _LastGood()
 
+    async def _ask(
+        self, adapter: RegionAdapter, context: RequestContext, unit: HsaId, citizen: PersonalIdentity
+    ) -> list[Booking]:
+        """One source, within its own deadline: the cut is made beneath the region's breaker, so
+        a hung region counts as a failure there and fails fast next time."""
+        with call_deadline(self.deadline, SystemClock()):
+            return await adapter.get_schedule(context, unit, citizen)
+
     def is_national(self, call: Call) -> bool:
         """Addressed to the aggregating platform rather than to one unit."""
         return call.context.logical_address.strip().upper() == self.address
@@ -103,11 +114,9 @@ class NationalCalendar:
                 continue
             if route.adapter is None:
                 continue  # named below with its region
-            adapter = service.adapters.get(route.adapter)
+            adapter = service.adapter_for(route)
             context = replace(call.context, logical_address=unit)
-            task = asyncio.create_task(
-                asyncio.wait_for(adapter.get_schedule(context, HsaId(unit), citizen), self.deadline)
-            )
+            task = asyncio.create_task(self._ask(adapter, context, HsaId(unit), citizen))
             asked.append((unit, route.region_code, task))
         for region in service.routing.regions.values():
             if region.adapter is None:

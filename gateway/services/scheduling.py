@@ -51,6 +51,8 @@ from gateway.idempotency import IdempotencyGuard
 from gateway.ledger import Ledger, LedgerStatus, WriteIntent
 from gateway.policy import BookingPolicy, CitizenContext
 from gateway.referrals import ReferralStore
+from gateway.resilience.settings import ResilienceSettings
+from gateway.resilience.stack import ResilienceRegistry, wrap
 from gateway.routing import RegionNotConnected, Route, RoutingTable, UnknownLogicalAddress
 from rules.facts import BookingFacts, ReasonFacts
 
@@ -91,6 +93,8 @@ class SchedulingService:
         referrals: ReferralStore,
         engagements: EngagementIndex,
         idempotency: IdempotencyGuard,
+        resilience: ResilienceRegistry,
+        resilience_settings: ResilienceSettings,
     ) -> None:
         self.routing = routing
         self.adapters = adapters
@@ -101,6 +105,8 @@ class SchedulingService:
         self.referrals = referrals
         self.engagements = engagements
         self.idempotency = idempotency
+        self.resilience = resilience
+        self.resilience_settings = resilience_settings
 
     # ------------------------------------------------------------------ plumbing
 
@@ -112,8 +118,18 @@ class SchedulingService:
             raise GatewayError(FaultKind.NO_ROUTE, exc.address) from exc
         except RegionNotConnected as exc:
             raise GatewayError(FaultKind.REGION_NOT_CONNECTED, f"{exc.address} (region {exc.region})") from exc
-        assert route.adapter is not None  # resolve() guarantees a connected route
-        return route, self.adapters.get(route.adapter)
+        return route, self.adapter_for(route)
+
+    def adapter_for(self, route: Route) -> RegionAdapter:
+        """The route's adapter behind its region's breaker, retries (reads), cache and metrics."""
+        assert route.adapter is not None  # only connected routes reach here
+        return wrap(
+            self.adapters.get(route.adapter),
+            region_code=route.region_code,
+            adapter_name=route.adapter.name,
+            settings=self.resilience_settings,
+            registry=self.resilience,
+        )
 
     @staticmethod
     def _permit(call: Call, citizen: PersonalIdentity | None) -> None:
