@@ -30,12 +30,13 @@ from adapters.domain import (
     Timeslot,
 )
 from adapters.identifiers import HsaId, PersonalIdentity
-from adapters.interface import GroupBookingAdapter
+from adapters.interface import GroupBookingAdapter, RegionAdapter
 from gateway.audit import AuditEvent
 from gateway.db.models import BookingSetPartRow, BookingSetRow
 from gateway.errors import FaultKind, GatewayError
 from gateway.idmap import IdMap
 from gateway.policy import BookingPolicy, CitizenContext
+from gateway.routing import Route
 from gateway.services.saga import (
     BookingSaga,
     PartState,
@@ -187,9 +188,10 @@ class BookingSets:
         once while it has room (as crm:scheduling 1.1 and scheduling 2 producers do)."""
         route, adapter = self.service.route(call)
         region = route.region_code
-        if isinstance(adapter, GroupBookingAdapter):
+        groups = self._native_groups(route, adapter)
+        if groups is not None:
             try:
-                native = await adapter.get_group_timeslots(call.context, query)
+                native = await groups.get_group_timeslots(call.context, query)
             except Exception as exc:
                 failure = as_gateway_error(exc)
                 await self.service.record(
@@ -209,6 +211,18 @@ class BookingSets:
             sessions = self._compose(region, free)
         ids = await self.ids.remember_slots(region, [g.slot for g in sessions], query.citizen)
         return [GroupSession(i, g) for i, g in zip(ids, sessions, strict=True)]
+
+    def _native_groups(self, route: Route, adapter: RegionAdapter) -> GroupBookingAdapter | None:
+        """The region's own group support, if its adapter has it. The resilience layers forward
+        only the RegionAdapter methods (and ConfirmingAdapter's), so the adapter is asked directly
+        when they hide the capability."""
+        if isinstance(adapter, GroupBookingAdapter):
+            return adapter
+        if route.adapter is not None:
+            raw = self.service.adapters.get(route.adapter)
+            if isinstance(raw, GroupBookingAdapter):
+                return raw
+        return None
 
     async def _citizen_context(self, call: Call, query: SlotQuery) -> CitizenContext | None:
         if query.citizen is None:
