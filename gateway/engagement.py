@@ -50,7 +50,8 @@ class EngagementIndex:
         self._protector = protector
         self.source_system = source_system
 
-    def _ref(self, citizen: PersonalIdentity | str) -> str:
+    def reference(self, citizen: PersonalIdentity | str) -> str:
+        """The citizen's keyed hash, as the index stores it."""
         return self._protector.reference(citizen)
 
     async def upsert(
@@ -68,7 +69,7 @@ class EngagementIndex:
     ) -> None:
         """Create or refresh one entry inside the caller's transaction."""
         values: dict[str, Any] = {
-            "citizen_ref": self._ref(citizen),
+            "citizen_ref": self.reference(citizen),
             "service_domain": service_domain,
             "categorization": categorization,
             "logical_address": logical_address.upper(),
@@ -102,7 +103,7 @@ class EngagementIndex:
             EngagementRow.business_object_id == business_object_id,
         ]
         if citizen is not None:
-            conditions.append(EngagementRow.citizen_ref == self._ref(citizen))
+            conditions.append(EngagementRow.citizen_ref == self.reference(citizen))
         await session.execute(delete(EngagementRow).where(*conditions))
 
     async def after_write(
@@ -145,7 +146,7 @@ class EngagementIndex:
             rows = await session.scalars(
                 select(EngagementRow.logical_address)
                 .where(
-                    EngagementRow.citizen_ref == self._ref(citizen),
+                    EngagementRow.citizen_ref == self.reference(citizen),
                     EngagementRow.service_domain == service_domain,
                     EngagementRow.most_recent_content >= now - GRACE,
                 )
@@ -162,7 +163,10 @@ class EngagementIndex:
         business_object_id: str | None = None,
         categorization: str | None = None,
     ) -> list[Engagement]:
-        conditions = [EngagementRow.citizen_ref == self._ref(citizen), EngagementRow.service_domain == service_domain]
+        conditions = [
+            EngagementRow.citizen_ref == self.reference(citizen),
+            EngagementRow.service_domain == service_domain,
+        ]
         if logical_address:
             conditions.append(EngagementRow.logical_address == logical_address.upper())
         if business_object_id:

@@ -102,7 +102,7 @@ class NationalCalendar:
 
     async def schedule(self, call: Call, citizen: PersonalIdentity) -> CalendarAnswer:
         service = self.service
-        service._permit(call, citizen)  # a citizen sees only their own calendar
+        service.permit(call, citizen)  # a citizen sees only their own calendar
         now = service.policy.clock()
         units = await service.engagements.units_for(citizen, now)
         sources: list[SourceStatus] = []
@@ -133,7 +133,7 @@ class NationalCalendar:
         if asked:
             await asyncio.wait([task for _unit, _region, task in asked])
         found: dict[tuple[str, str], tuple[str, Booking]] = {}
-        ref = service.engagements._ref(citizen)
+        ref = service.engagements.reference(citizen)
         for unit, region_code, task in asked:
             key = (unit, ref)
             error = task.exception()

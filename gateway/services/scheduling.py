@@ -27,7 +27,6 @@ from adapters.domain import (
     CareType,
     CareUnit,
     CatalogueQuery,
-    CitizenDetails,
     Code,
     ErrorCode,
     Performer,
@@ -132,7 +131,7 @@ class SchedulingService:
         )
 
     @staticmethod
-    def _permit(call: Call, citizen: PersonalIdentity | None) -> None:
+    def permit(call: Call, citizen: PersonalIdentity | None) -> None:
         """A citizen acting for themself may only touch their own bookings."""
         actor = call.context.actor
         if citizen is not None and actor is not None and actor.is_citizen and actor.actor_id != citizen.value:
@@ -179,7 +178,7 @@ class SchedulingService:
         booking_id: str | None = None,
     ) -> T:
         """Route, run, audit: exactly one audit row, also when the region fails."""
-        self._permit(call, citizen)
+        self.permit(call, citizen)
         route, adapter = self.route(call)
         event = AuditEvent(call.contract, call.context, "OK", care_unit, citizen, booking_id)
         try:
@@ -334,7 +333,7 @@ class SchedulingService:
     # ------------------------------------------------------------------ writes
 
     async def make_booking(self, call: Call, request: BookingRequest) -> BookingOutcome:
-        self._permit(call, request.citizen)
+        self.permit(call, request.citizen)
         route, adapter = self.route(call)
         intent = WriteIntent(
             "book", route.region_code, request.slot.care_unit, request.citizen, request.booking_id, request.slot
@@ -394,7 +393,7 @@ class SchedulingService:
         return replace(outcome, text=text, alternatives=tuple(nearest))
 
     async def update_booking(self, call: Call, request: RebookRequest) -> BookingOutcome:
-        self._permit(call, request.citizen)
+        self.permit(call, request.citizen)
         route, adapter = self.route(call)
         intent = WriteIntent(
             "rebook", route.region_code, request.slot.care_unit, request.citizen, request.booking_id, request.slot
@@ -458,7 +457,7 @@ class SchedulingService:
         """The citizen accepts a time the clinic proposed (preliminary → confirmed). A scheduling 2
         region confirms natively; a crm:scheduling 1.1 region knows the proposal as a timed
         invitation, which becomes a booking when it is moved to its own time (UpdateBooking)."""
-        self._permit(call, citizen)
+        self.permit(call, citizen)
         route, adapter = self.route(call)
         owner_box: list[Booking] = []
 
@@ -485,7 +484,7 @@ class SchedulingService:
                 return await adapter.confirm_booking(call.context, care_unit, booking_id, citizen)
             return await adapter.update_booking(
                 call.context,
-                RebookRequest(booking_id=booking_id, slot=owner.slot, citizen=citizen, details=_NO_DETAILS),
+                RebookRequest(booking_id=booking_id, slot=owner.slot, citizen=citizen),
             )
 
         intent = WriteIntent("confirm", route.region_code, care_unit, citizen, booking_id)
@@ -627,8 +626,6 @@ ALTERNATIVES = 3
 ALTERNATIVES_DAYS_BEFORE = 3
 ALTERNATIVES_DAYS_AFTER = 14
 _REFERRAL_USED_UP = "Hänvisningen är redan använd."
-# crm:scheduling 1.1 UpdateBooking carries no contact data of its own; confirming sends none.
-_NO_DETAILS: CitizenDetails | None = None
 
 
 def _reason(text: str | None, code: Code | None) -> ReasonFacts:
