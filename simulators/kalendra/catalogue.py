@@ -36,10 +36,11 @@ __all__ = [
 
 OpeningStatus = Literal["open", "reserved", "any"]
 
+_HELD = "(SELECT COUNT(*) FROM reservation WHERE reservation.opening_id = opening.id AND reservation.status = 'active')"
+# `reserved`: no place left (an ordinary opening has one place, a group session `capacity`).
 OPENING_COLUMNS = (
     "opening.id, opening.clinic_id, opening.provider_id, opening.visit_kind_id, opening.starts_at, opening.ends_at,"
-    " EXISTS (SELECT 1 FROM reservation WHERE reservation.opening_id = opening.id"
-    " AND reservation.status = 'active') AS reserved"
+    f" opening.capacity, opening.capacity - {_HELD} AS places_left, {_HELD} >= opening.capacity AS reserved"
 )
 
 
@@ -62,6 +63,8 @@ def render_opening(row: sqlite3.Row) -> Opening:
         starts_at=format_utc(row["starts_at"]),
         ends_at=format_utc(row["ends_at"]),
         status="reserved" if row["reserved"] else "open",
+        capacity=row["capacity"],
+        places_left=max(0, row["places_left"]),
     )
 
 
@@ -151,8 +154,9 @@ def list_openings(
     now: int,
     page: PageRequest,
 ) -> dict[str, Any]:
-    """Openings of a clinic that start in [starts_from, starts_before). `open` ones are free and
-    still ahead; `reserved` ones are held by an active reservation; `any` is both, and the past."""
+    """Openings of a clinic that start in [starts_from, starts_before). `open` ones have a free place
+    and are still ahead; `reserved` ones have every place held by an active reservation; `any` is
+    both, and the past."""
     clinic_row(db, clinic_id)
     conditions = ["opening.clinic_id = ?", "opening.starts_at >= ?", "opening.starts_at < ?"]
     params: list[Any] = [clinic_id, starts_from, starts_before]
@@ -213,7 +217,8 @@ def create_opening(db: sqlite3.Connection, body: OpeningCreate, now: int) -> Ope
         raise KalendraError(409, ErrorCode.OPENING_CONFLICT, f"the provider already has opening {clash['id']} then")
     opening_id = new_id("opn")
     db.execute(
-        "INSERT INTO opening VALUES (?, ?, ?, ?, ?, ?)",
-        (opening_id, body.clinic_id, body.provider_id, body.visit_kind_id, starts_at, ends_at),
+        "INSERT INTO opening (id, clinic_id, provider_id, visit_kind_id, starts_at, ends_at, capacity)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (opening_id, body.clinic_id, body.provider_id, body.visit_kind_id, starts_at, ends_at, body.capacity),
     )
     return get_opening(db, opening_id)

@@ -1,8 +1,9 @@
 """Reservations: make, read, list, move and cancel, each in one SQLite transaction.
 
 Rules Kalendra keeps:
-- an opening holds at most one active reservation (checked, and enforced by the unique index);
-  a cancelled reservation holds nothing, so its opening is free again in the same commit;
+- an opening holds at most `capacity` active reservations, one per place (checked, and enforced by
+  the unique index on the place); a cancelled reservation holds nothing, so its place is free again
+  in the same commit;
 - an opening that has started cannot be reserved or moved to (OPENING_IN_PAST);
 - a patient cannot hold two reservations that overlap in time (PATIENT_DOUBLE_BOOKED);
 - a reservation moves or cancels until the clinic's cut-off before its start
@@ -130,9 +131,9 @@ class Reservations:
             reservation_id = new_id("res")
             try:
                 db.execute(
-                    "INSERT INTO reservation (id, opening_id, patient_id, status, note, created_at, updated_at)"
-                    " VALUES (?, ?, ?, 'active', ?, ?, ?)",
-                    (reservation_id, opening["id"], patient_id, body.note, now, now),
+                    "INSERT INTO reservation (id, opening_id, patient_id, status, note, created_at, updated_at, place)"
+                    " VALUES (?, ?, ?, 'active', ?, ?, ?, ?)",
+                    (reservation_id, opening["id"], patient_id, body.note, now, now, _free_place(db, opening)),
                 )
             except sqlite3.IntegrityError as exc:
                 raise _taken() from exc
@@ -166,9 +167,9 @@ class Reservations:
             _check_patient_free(db, current["patient_id"], target, excluding=reservation_id)
             try:
                 db.execute(
-                    "UPDATE reservation SET opening_id = ?, note = coalesce(?, note),"
+                    "UPDATE reservation SET opening_id = ?, place = ?, note = coalesce(?, note),"
                     " reschedule_count = reschedule_count + 1, updated_at = ? WHERE id = ?",
-                    (target["id"], body.note, now, reservation_id),
+                    (target["id"], _free_place(db, target), body.note, now, reservation_id),
                 )
             except sqlite3.IntegrityError as exc:
                 raise _taken() from exc
@@ -259,6 +260,17 @@ def _free_opening(db: sqlite3.Connection, opening_id: str, now: int) -> sqlite3.
     opening = _opening_row(db, opening_id)
     _check_free(opening, now)
     return opening
+
+
+def _free_place(db: sqlite3.Connection, opening: sqlite3.Row) -> int:
+    """The lowest place of the opening no active reservation holds (its caller checked one is free)."""
+    held = {
+        row["place"]
+        for row in db.execute(
+            "SELECT place FROM reservation WHERE opening_id = ? AND status = 'active'", (opening["id"],)
+        )
+    }
+    return next(place for place in range(opening["capacity"]) if place not in held)
 
 
 def _patient(db: sqlite3.Connection, patient: PatientIn, now: int) -> str:

@@ -79,6 +79,7 @@ class OpeningCreate(_In):
     visit_kind_id: str
     starts_at: str
     ends_at: str | None = None
+    capacity: int = Field(default=1, ge=1, le=100)  # places: more than one for a group session
 
 
 class _Out(BaseModel):
@@ -137,7 +138,9 @@ class Opening(_Out):
     visit_kind_id: str
     starts_at: str
     ends_at: str
-    status: Literal["open", "reserved"]
+    status: Literal["open", "reserved"]  # reserved: no place left
+    capacity: int  # places: 1, or the size of a group session
+    places_left: int
 
 
 class PatientOut(_Out):

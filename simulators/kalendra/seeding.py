@@ -3,10 +3,12 @@ patients and reservations.
 
 Everything but the calendar is reproducible from the seed number. Clinics, providers and visit
 kinds come from `simulators.common.seed` (clinics and providers carry their HSA-ids, visit kinds
-the national time-type id as `external_code`, categories the national care-type id). Kalendra has
-no group sessions, so group time types are left out. Openings run Monday to Friday in four blocks
-a day, rotating over each provider's visit kinds, with the usual gaps; the first patients already
-hold reservations, one of them also a cancelled one.
+the national time-type id as `external_code`, categories the national care-type id). Openings run
+Monday to Friday in four blocks a day, rotating over each provider's visit kinds, with the usual
+gaps; the first patients already hold reservations, one of them also a cancelled one. Group time
+types (GRPFOR) become group sessions: one opening with `capacity` places every Wednesday at 13:00,
+planned `_GROUP_WEEKS` ahead. They are seeded last, from a random stream of their own, so the rest
+of a region's seed is the same as before group sessions existed.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from simulators.common.seed import (
     FIRST_NAMES,
     LAST_NAMES,
     TIME_TYPES,
+    SeedCareUnit,
     care_units_for,
     test_personal_number,
 )
@@ -48,6 +51,9 @@ _BLOCKS = ((8 * 60, 10 * 60), (10 * 60, 12 * 60), (13 * 60, 14 * 60 + 30), (14 *
 _SKIP_SHARE = 0.15
 _PATIENTS = 12
 _WITH_RESERVATIONS = 6
+_GROUP_WEEKDAY = 2  # Wednesday
+_GROUP_START = 13 * 60
+_GROUP_WEEKS = 8  # group courses are planned further ahead than single visits
 
 
 def _epoch(day: dt.date, minutes: int) -> int:
@@ -69,6 +75,7 @@ def seed_database(
     rng = random.Random(seed)
     stamp = int(now.timestamp())
     time_types = {t.time_type_id: t for t in TIME_TYPES}
+    groups: list[tuple[str, SeedCareUnit]] = []
     with database.write() as db:
         db.executemany(
             "INSERT INTO meta VALUES (?, ?)",
@@ -85,6 +92,8 @@ def seed_database(
                 (clinic_id, unit.name, region.towns[index % len(region.towns)], unit.hsa_id, cancel_cutoff_hours * 60),
             )
             visit_kinds: dict[str, str] = {}
+            if any(time_types[code].group_capacity > 1 for code in unit.time_type_ids):
+                groups.append((clinic_id, unit))
             for code in unit.time_type_ids:
                 kind = time_types[code]
                 if kind.group_capacity > 1:
@@ -121,6 +130,9 @@ def seed_database(
                 )
                 _seed_openings(db, rng, clinic_id, provider_id, offered, first_day, days)
         _seed_patients(db, rng, stamp)
+        group_rng = random.Random(f"kalendra-groups:{region.code}:{seed}")
+        for clinic_id, unit in groups:
+            _seed_group_sessions(db, group_rng, clinic_id, unit, first_day)
 
 
 def _seed_openings(
@@ -153,7 +165,71 @@ def _seed_openings(
                         )
                     )
                 start += minutes
-    db.executemany("INSERT INTO opening VALUES (?, ?, ?, ?, ?, ?)", rows)
+    db.executemany(
+        "INSERT INTO opening (id, clinic_id, provider_id, visit_kind_id, starts_at, ends_at) VALUES (?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+
+
+def _seed_group_sessions(
+    db: sqlite3.Connection, rng: random.Random, clinic_id: str, unit: SeedCareUnit, first_day: dt.date
+) -> None:
+    """The unit's group time types as visit kinds, their providers, and a weekly session each."""
+    by_id = {t.time_type_id: t for t in TIME_TYPES}
+    for code in unit.time_type_ids:
+        kind = by_id[code]
+        if kind.group_capacity <= 1:
+            continue
+        visit_kind_id = new_id("vk", rng)
+        db.execute(
+            "INSERT INTO visit_kind VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                visit_kind_id,
+                clinic_id,
+                kind.name,
+                CATEGORY_KEYS[kind.care_type_id],
+                code,
+                kind.minutes,
+                _MODES[kind.channel],
+                _PREPARATION.get(code),
+            ),
+        )
+        for performer in (p for p in unit.performers if p.title == kind.performer_title):
+            known = db.execute(
+                "SELECT id FROM provider WHERE clinic_id = ? AND hsa_id = ?", (clinic_id, performer.hsa_id)
+            ).fetchone()
+            provider_id = known["id"] if known is not None else new_id("prv", rng)
+            if known is None:
+                db.execute(
+                    "INSERT INTO provider VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        provider_id,
+                        clinic_id,
+                        performer.hsa_id,
+                        performer.first_name,
+                        performer.last_name,
+                        performer.title,
+                    ),
+                )
+            db.execute("INSERT INTO provider_visit_kind VALUES (?, ?)", (provider_id, visit_kind_id))
+            for offset in range(_GROUP_WEEKS * 7):
+                day = first_day + dt.timedelta(days=offset)
+                if day.weekday() != _GROUP_WEEKDAY:
+                    continue
+                db.execute(
+                    "INSERT INTO opening (id, clinic_id, provider_id, visit_kind_id, starts_at, ends_at, capacity)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        new_id("opn", rng),
+                        clinic_id,
+                        provider_id,
+                        visit_kind_id,
+                        _epoch(day, _GROUP_START),
+                        _epoch(day, _GROUP_START + kind.minutes),
+                        kind.group_capacity,
+                    ),
+                )
+            break  # one leader per group
 
 
 def _seed_patients(db: sqlite3.Connection, rng: random.Random, stamp: int) -> None:

@@ -1,10 +1,11 @@
 """Kalendra's own state: one SQLite file (stdlib `sqlite3`, WAL mode).
 
 Instants are stored as UTC epoch seconds. Each call opens its own connection; writes run in
-`BEGIN IMMEDIATE` transactions, so concurrent reservations queue on SQLite's write lock. The
-partial unique index `reservation_holds_opening` makes a double reservation impossible even for
-code that forgets to check: at most one *active* reservation per opening, and a cancelled one holds
-nothing, so its opening is free again in the same commit.
+`BEGIN IMMEDIATE` transactions, so concurrent reservations queue on SQLite's write lock. An opening
+has `capacity` places (1, or the size of a group session); an active reservation holds one of them
+(`place`, 0..capacity-1). The partial unique index `reservation_holds_place` makes a double
+reservation impossible even for code that forgets to check: at most one *active* reservation per
+place, and a cancelled one holds nothing, so its place is free again in the same commit.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ CREATE TABLE IF NOT EXISTS opening (
     id TEXT PRIMARY KEY, clinic_id TEXT NOT NULL REFERENCES clinic(id),
     provider_id TEXT NOT NULL REFERENCES provider(id), visit_kind_id TEXT NOT NULL REFERENCES visit_kind(id),
     starts_at INTEGER NOT NULL, ends_at INTEGER NOT NULL CHECK (ends_at > starts_at),
+    capacity INTEGER NOT NULL DEFAULT 1 CHECK (capacity >= 1),
     UNIQUE (provider_id, starts_at)
 );
 CREATE INDEX IF NOT EXISTS opening_by_clinic ON opening (clinic_id, starts_at, id);
@@ -59,15 +61,24 @@ CREATE TABLE IF NOT EXISTS reservation (
     status TEXT NOT NULL CHECK (status IN ('active', 'cancelled')),
     note TEXT, cancel_reason TEXT, reschedule_count INTEGER NOT NULL DEFAULT 0,
     created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, cancelled_at INTEGER,
+    place INTEGER NOT NULL DEFAULT 0 CHECK (place >= 0),
     CHECK ((status = 'cancelled') = (cancelled_at IS NOT NULL))
 );
-CREATE UNIQUE INDEX IF NOT EXISTS reservation_holds_opening ON reservation (opening_id) WHERE status = 'active';
 CREATE INDEX IF NOT EXISTS reservation_by_patient ON reservation (patient_id, status);
 CREATE TABLE IF NOT EXISTS idempotency_record (
     key TEXT PRIMARY KEY, request_hash TEXT NOT NULL,
     reservation_id TEXT NOT NULL REFERENCES reservation(id), created_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS idempotency_by_reservation ON idempotency_record (reservation_id);
+"""
+# Files written before group sessions existed get the two columns; the index follows them.
+_ADDED_COLUMNS = (
+    ("opening", "capacity", "INTEGER NOT NULL DEFAULT 1 CHECK (capacity >= 1)"),
+    ("reservation", "place", "INTEGER NOT NULL DEFAULT 0 CHECK (place >= 0)"),
+)
+_INDEXES = """
+DROP INDEX IF EXISTS reservation_holds_opening;
+CREATE UNIQUE INDEX IF NOT EXISTS reservation_holds_place ON reservation (opening_id, place) WHERE status = 'active';
 """
 
 
@@ -87,6 +98,11 @@ class Database:
         try:
             connection.execute("PRAGMA journal_mode = WAL")
             connection.executescript(_SCHEMA)
+            for table, column, definition in _ADDED_COLUMNS:
+                known = {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
+                if column not in known:
+                    connection.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
+            connection.executescript(_INDEXES)
         finally:
             connection.close()
 

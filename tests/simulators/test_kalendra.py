@@ -163,10 +163,11 @@ async def test_clinics_visit_kinds_and_providers_carry_the_national_references(c
     assert offered == {k["id"] for k in kinds}
 
 
-async def test_a_group_time_type_is_not_offered_kalendra_has_no_group_sessions(client: httpx.AsyncClient) -> None:
+async def test_the_group_time_type_is_offered_as_group_sessions(client: httpx.AsyncClient) -> None:
     child_health = await clinic_by_hsa(client, "SE2321000016-E0102")
     kinds = await all_items(client, f"/v2/clinics/{child_health['id']}/visit-kinds")
-    assert {k["external_code"] for k in kinds} == {"BVCVAC", "TELSSK"}
+    # the sessions themselves: tests/simulators/test_kalendra_groups.py
+    assert {k["external_code"] for k in kinds} == {"BVCVAC", "TELSSK", "GRPFOR"}
 
 
 async def test_unknown_clinic_is_clinic_not_found(client: httpx.AsyncClient) -> None:
@@ -260,7 +261,7 @@ async def test_reserve_show_and_the_opening_is_taken(client: httpx.AsyncClient, 
     assert reservation["id"].startswith("res_")
     assert made.headers["location"] == f"/v2/reservations/{reservation['id']}"
     assert reservation["status"] == "active"
-    assert reservation["opening"] == {**opening, "status": "reserved"}
+    assert reservation["opening"] == {**opening, "status": "reserved", "places_left": 0}
     assert reservation["patient"]["personal_number"] == PATIENT
     assert reservation["note"] == "Ont i halsen"
     assert reservation["policy"]["can_cancel"] and reservation["policy"]["can_reschedule"]
