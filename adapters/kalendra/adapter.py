@@ -7,6 +7,9 @@ Writes are safe to retry:
 - `update_booking` names its target state (move reservation R to opening O), so repeating it
   changes nothing.
 - `cancel_booking` repeated is refused as APPOINTMENT_IS_ALREADY_CANCELED.
+
+Group sessions are openings with more than one place; the adapter offers them with their places
+left (`GroupBookingAdapter`), and a place is booked like any opening.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from adapters.domain import (
     CareUnit,
     CatalogueQuery,
     ErrorCode,
+    GroupTimeslot,
     Performer,
     RebookRequest,
     RequestContext,
@@ -54,7 +58,7 @@ _NO_INVITATIONS = BookingOutcome.refused(
 
 
 class KalendraAdapter:
-    """Every `RegionAdapter` method as calls to Kalendra's `/v2` API."""
+    """Every `RegionAdapter` method, and `GroupBookingAdapter`'s, as calls to Kalendra's `/v2` API."""
 
     kind = "kalendra"
     idempotent_writes = frozenset({"make_booking", "update_booking"})
@@ -112,7 +116,18 @@ class KalendraAdapter:
         """Free openings counted per Swedish date, performer and time type."""
         return mapping.available_dates(await self._free_timeslots(ctx, query))
 
+    async def get_group_timeslots(self, ctx: RequestContext, query: SlotQuery) -> list[GroupTimeslot]:
+        """Group sessions (openings of more than one place) with a place left."""
+        return [
+            GroupTimeslot(slot, opening.capacity, opening.places_left)
+            for opening, slot in await self._free(ctx, query)
+            if opening.capacity > 1
+        ]
+
     async def _free_timeslots(self, ctx: RequestContext, query: SlotQuery) -> list[Timeslot]:
+        return [slot for _opening, slot in await self._free(ctx, query)]
+
+    async def _free(self, ctx: RequestContext, query: SlotQuery) -> list[tuple[wire.Opening, Timeslot]]:
         if query.end_date < query.start_date:
             return []
         catalogue = await self._directory.for_care_unit(query.care_unit, request_id=ctx.correlation_id)
@@ -140,7 +155,7 @@ class KalendraAdapter:
         params.extend(("provider", provider) for provider in providers)
         openings = await self._client.get_all("/v2/openings", wire.Opening, params, request_id=ctx.correlation_id)
         catalogue = await self._directory.covering(catalogue, openings, request_id=ctx.correlation_id)
-        return [self._timeslot(opening, catalogue) for opening in openings]
+        return [(opening, self._timeslot(opening, catalogue)) for opening in openings]
 
     # ------------------------------------------------------------ bookings
 

@@ -74,7 +74,9 @@ class Opening(_Wire):
     visit_kind_id: str
     starts_at: str
     ends_at: str
-    status: Literal["open", "reserved"]
+    status: Literal["open", "reserved"]  # reserved: no place left
+    capacity: int = 1  # places: more than one for a group session
+    places_left: int | None = None
 
 
 class Patient(_Wire):
