@@ -57,13 +57,13 @@ class RivtaAdapter:
         name: str,
         ctx: RequestContext,
         body: Mapping[str, Any],
-        read: Callable[[Any], T],
+        read: Callable[[mapping.Answer], T],
     ) -> T:
         answer = await self.services.call(
             name, body, soap_headers=mapping.soap_headers(ctx), http_headers=mapping.http_headers(ctx)
         )
         try:
-            return read(answer)
+            return read(mapping.Answer(answer))
         except ValueError as exc:
             message = f"{name} at {self.region}: unreadable answer: {mask_personal_numbers(str(exc))}"
             raise RegionProtocolError(message, region=self.region) from exc
@@ -114,7 +114,7 @@ class RivtaAdapter:
                 "GetBookingDetails",
                 ctx,
                 body,
-                lambda answer: mapping.booking_from(answer.timeslotDetail, booking_id=booking_id),
+                lambda answer: mapping.booking_details_from(answer, booking_id),
             )
         except ProducerFault as fault:
             if recognise_error(fault.fault_string, "GetBookingDetails") in _GONE:

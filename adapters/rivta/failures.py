@@ -22,7 +22,14 @@ from adapters.errors import (
 )
 from adapters.identifiers import mask_personal_numbers
 
-__all__ = ["ProducerClientFault", "ProducerFault", "ProducerServerFault", "translate"]
+__all__ = [
+    "ProducerClientFault",
+    "ProducerFault",
+    "ProducerServerFault",
+    "fault_error",
+    "http_status_error",
+    "translate",
+]
 
 _GATEWAY_TIMEOUT = 504
 
@@ -50,7 +57,7 @@ def translate(exc: BaseException, *, region: str | None, interaction: str) -> Ad
     if isinstance(exc, AdapterError):
         return exc
     if isinstance(exc, zeep_errors.Fault):
-        return _fault(exc, region=region, where=where)
+        return fault_error(exc.code, str(exc.message or ""), region=region, where=where)
     if isinstance(exc, httpx.ConnectTimeout | httpx.ConnectError):
         return RegionUnavailable(f"{where}: could not connect ({type(exc).__name__})", region=region)
     if isinstance(exc, httpx.TimeoutException | TimeoutError):
@@ -58,16 +65,16 @@ def translate(exc: BaseException, *, region: str | None, interaction: str) -> Ad
     if isinstance(exc, httpx.TransportError):
         return RegionUnavailable(f"{where}: connection failed ({type(exc).__name__})", region=region)
     if isinstance(exc, zeep_errors.TransportError):
-        return _http_status(exc.status_code, region=region, where=where)
+        return http_status_error(exc.status_code, region=region, where=where)
     if isinstance(exc, zeep_errors.Error | ValueError):
         message = mask_personal_numbers(str(exc))[:300]
         return RegionProtocolError(f"{where}: unreadable answer: {message}", region=region)
     return RegionProtocolError(f"{where}: unexpected {type(exc).__name__}", region=region)
 
 
-def _fault(fault: zeep_errors.Fault, *, region: str | None, where: str) -> ProducerFault:
-    text = mask_personal_numbers(str(fault.message or "")).strip()
-    code = fault.code
+def fault_error(code: str | None, fault_string: str, *, region: str | None, where: str) -> ProducerFault:
+    """A SOAP Fault as the adapter error it means (`Client` → rejected, anything else → unavailable)."""
+    text = mask_personal_numbers(fault_string).strip()
     local = (code or "").rsplit(":", 1)[-1]
     message = f"{where}: SOAP fault {local or '(no code)'}: {text}"
     if local == "Client":
@@ -75,7 +82,8 @@ def _fault(fault: zeep_errors.Fault, *, region: str | None, where: str) -> Produ
     return ProducerServerFault(message, region=region, fault_code=code, fault_string=text)
 
 
-def _http_status(status: int, *, region: str | None, where: str) -> AdapterError:
+def http_status_error(status: int, *, region: str | None, where: str) -> AdapterError:
+    """An HTTP status without a SOAP answer as the adapter error it means."""
     if status == _GATEWAY_TIMEOUT:
         return RegionTimeout(f"{where}: HTTP {status}, no answer in time", region=region)
     if 400 <= status < 500:

@@ -1,9 +1,12 @@
-"""The booking domain ↔ crm:scheduling 1.1 messages as zeep takes and gives them.
+"""The booking domain ↔ crm:scheduling 1.1 messages: requests as zeep takes them, answers as lxml
+reads them.
 
 Requests are built as keyword dictionaries for the zeep operation (element name → value); a value
 that is None, empty or an empty list is left out, so an optional element without a value is
-omitted, never sent empty. Answers are zeep objects read by attribute. Contract times are Swedish
-local time without a zone (`contracts.timeformat`); here they become aware datetimes.
+omitted, never sent empty. Answers are the schema-valid response element (`services.read_answer`),
+read through `Answer`: children by local name, each element's children indexed once. Contract
+times are Swedish local time without a zone (`contracts.timeformat`); here they become aware
+datetimes.
 
 Wire names are copied as the schemas spell them: `perfomer` (sic) in PerformerInfoType,
 `ListOfTimeTypes`, `timeTypeId`/`careTypeId` in the catalogue types but `timeTypeID`/`careTypeID`
@@ -20,8 +23,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
+
+from lxml import etree
 
 from adapters.domain import (
     Actor,
@@ -52,8 +57,10 @@ __all__ = [
     "ACTOR_TYPE_CITIZEN",
     "CONSUMER_HEADER",
     "CORRELATION_HEADER",
+    "Answer",
     "UnreadableAnswer",
     "available_dates_from",
+    "booking_details_from",
     "booking_details_request",
     "booking_from",
     "bookings_from",
@@ -307,16 +314,48 @@ def _citizen_details(details: CitizenDetails) -> dict[str, Any]:
 # ---------------------------------------------------------------- answers
 
 
-def _text(value: Any, name: str) -> str | None:
-    found = getattr(value, name, None)
-    if found is None:
-        return None
-    text = str(found).strip()
-    return text or None
+class Answer:
+    """An element of a producer's answer, its children read by local name (the answer has been
+    validated against the interaction's schema, so names are unambiguous where they are read)."""
+
+    __slots__ = ("_element", "_first")
+
+    def __init__(self, element: etree._Element) -> None:
+        self._element = element
+        first: dict[str, etree._Element] = {}
+        for child in element:
+            tag = child.tag
+            if type(tag) is str:  # not a comment
+                local = tag[tag.rfind("}") + 1 :]
+                if local not in first:
+                    first[local] = child
+        self._first = first
+
+    def text(self, name: str) -> str | None:
+        """The first child's text, stripped; None when absent or blank."""
+        found = self._first.get(name)
+        if found is None or found.text is None:
+            return None
+        return found.text.strip() or None
+
+    def one(self, name: str) -> Answer | None:
+        found = self._first.get(name)
+        return None if found is None else Answer(found)
+
+    def all(self, name: str) -> list[Answer]:
+        return [
+            Answer(child)
+            for child in self._element
+            if type(child.tag) is str and child.tag[child.tag.rfind("}") + 1 :] == name
+        ]
 
 
-def _required(value: Any, name: str) -> str:
-    found = _text(value, name)
+def _text(value: Answer, name: str) -> str | None:
+    return value.text(name)
+
+
+def _required(value: Answer, name: str) -> str:
+    found = value.text(name)
     if found is None:
         raise UnreadableAnswer(f"the answer lacks {name}")
     return found
@@ -331,15 +370,15 @@ def _hsa_id(text: str | None, name: str) -> HsaId | None:
         raise UnreadableAnswer(f"{name} is not an HSA-id") from exc
 
 
-def _required_hsa_id(value: Any, name: str) -> HsaId:
+def _required_hsa_id(value: Answer, name: str) -> HsaId:
     try:
         return HsaId(_required(value, name))
     except InvalidIdentifier as exc:
         raise UnreadableAnswer(f"{name} is not an HSA-id") from exc
 
 
-def _moment(value: Any, name: str) -> dt.datetime | None:
-    text = _text(value, name)
+def _moment(value: Answer, name: str) -> dt.datetime | None:
+    text = value.text(name)
     if text is None:
         return None
     if not _TIMESTAMP.fullmatch(text):
@@ -350,21 +389,16 @@ def _moment(value: Any, name: str) -> dt.datetime | None:
         raise UnreadableAnswer(f"{name} is not a time stamp (YYYYMMDDhhmmss)") from exc
 
 
-def _flag(value: Any, name: str) -> bool:
+def _flag(value: Answer, name: str) -> bool:
     """Optional booleans: absent means false."""
-    return bool(getattr(value, name, None))
+    return value.text(name) in {"true", "1"}
 
 
-def _items(answer: Any, name: str) -> Iterable[Any]:
-    found = getattr(answer, name, None)
-    if found is None:
-        return ()
-    if isinstance(found, list):
-        return found
-    raise UnreadableAnswer(f"{name} is not a list")
+def _items(answer: Answer, name: str) -> list[Answer]:
+    return answer.all(name)
 
 
-def timeslot_from(detail: Any) -> Timeslot:
+def timeslot_from(detail: Answer) -> Timeslot:
     start = _moment(detail, "startTimeInclusive")
     end = _moment(detail, "endTimeExclusive")
     if (start is None) != (end is None):
@@ -387,12 +421,12 @@ def timeslot_from(detail: Any) -> Timeslot:
     )
 
 
-def timeslots_from(answer: Any) -> list[Timeslot]:
+def timeslots_from(answer: Answer) -> list[Timeslot]:
     """GetAvailableTimeslotsResponse → free times."""
     return [timeslot_from(detail) for detail in _items(answer, "timeslotDetail")]
 
 
-def booking_from(detail: Any, *, booking_id: str | None = None, citizen: PersonalIdentity | None = None) -> Booking:
+def booking_from(detail: Answer, *, booking_id: str | None = None, citizen: PersonalIdentity | None = None) -> Booking:
     """A TimeslotType that describes a booking; `booking_id` and `citizen` stand in for what the
     request already said when the answer leaves it out."""
     found_id = _text(detail, "bookingId") or booking_id
@@ -421,12 +455,20 @@ def booking_from(detail: Any, *, booking_id: str | None = None, citizen: Persona
     )
 
 
-def bookings_from(answer: Any, citizen: PersonalIdentity) -> list[Booking]:
+def booking_details_from(answer: Answer, booking_id: str) -> Booking:
+    """GetBookingDetailsResponse → the booking (its id stands in when the answer leaves it out)."""
+    detail = answer.one("timeslotDetail")
+    if detail is None:
+        raise UnreadableAnswer("the answer lacks timeslotDetail")
+    return booking_from(detail, booking_id=booking_id)
+
+
+def bookings_from(answer: Answer, citizen: PersonalIdentity) -> list[Booking]:
     """GetSubjectOfCareScheduleResponse → the citizen's bookings."""
     return [booking_from(detail, citizen=citizen) for detail in _items(answer, "timeslotDetail")]
 
 
-def available_dates_from(answer: Any) -> list[AvailableDate]:
+def available_dates_from(answer: Answer) -> list[AvailableDate]:
     """GetAvailableDatesResponse → dates with free times."""
     dates: list[AvailableDate] = []
     for entry in _items(answer, "performerAvailabilityByDate"):
@@ -453,21 +495,21 @@ def available_dates_from(answer: Any) -> list[AvailableDate]:
     return dates
 
 
-def time_types_from(answer: Any) -> list[TimeType]:
+def time_types_from(answer: Answer) -> list[TimeType]:
     return [
         TimeType(time_type_id=_required(item, "timeTypeId"), name=_required(item, "timeTypeName"))
         for item in _items(answer, "ListOfTimeTypes")
     ]
 
 
-def care_types_from(answer: Any) -> list[CareType]:
+def care_types_from(answer: Answer) -> list[CareType]:
     return [
         CareType(care_type_id=_required(item, "careTypeId"), name=_required(item, "careTypeName"))
         for item in _items(answer, "careTypes")
     ]
 
 
-def performers_from(answer: Any) -> list[Performer]:
+def performers_from(answer: Answer) -> list[Performer]:
     return [
         Performer(
             hsa_id=_required_hsa_id(item, "perfomer"),
@@ -479,14 +521,14 @@ def performers_from(answer: Any) -> list[Performer]:
     ]
 
 
-def care_units_from(answer: Any) -> list[CareUnit]:
+def care_units_from(answer: Answer) -> list[CareUnit]:
     return [
         CareUnit(hsa_id=_required_hsa_id(item, "healthcare_facility"), name=_text(item, "healthcare_facility_name"))
         for item in _items(answer, "healthcareFacilityInfos")
     ]
 
 
-def outcome_from(answer: Any, interaction: str, *, booking_id: str | None = None) -> BookingOutcome:
+def outcome_from(answer: Answer, interaction: str, *, booking_id: str | None = None) -> BookingOutcome:
     """MakeBooking/UpdateBooking/CancelBooking answer → outcome. A refusal carries the specific
     `ErrorCode` when its text names one. `booking_id` stands in when the answer carries none."""
     raw = _required(answer, "resultCode")
