@@ -334,3 +334,4 @@ class RequestContext:
     consumer_id: str | None = None
     correlation_id: str | None = None
     extra_headers: dict[str, str] = field(default_factory=dict)
+    subject: PersonalIdentity | None = None  # the citizen the call concerns, when the gateway knows it

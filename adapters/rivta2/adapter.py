@@ -158,9 +158,12 @@ class Rivta2Adapter:
         return await self._bounded(self._read(name, ctx, ctx.logical_address, body, read) for body in bodies)
 
     def _person(self, given: PersonalIdentity | None, ctx: RequestContext) -> PersonalIdentity | None:
-        """The citizen a call concerns: given, or the calling citizen; None when unknown."""
+        """The citizen a call concerns: given, the context's subject, or the calling citizen; None
+        when unknown."""
         if given is not None:
             return given
+        if ctx.subject is not None:
+            return ctx.subject
         if ctx.actor is not None and ctx.actor.role is ActorRole.CITIZEN:
             try:
                 return PersonalIdentity.parse(ctx.actor.actor_id)

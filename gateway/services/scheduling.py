@@ -79,6 +79,13 @@ class Call:
             return self
         return replace(self, context=replace(self.context, actor=actor))
 
+    def about(self, citizen: PersonalIdentity | None) -> Call:
+        """The same call, naming the citizen it concerns for regions whose reads need it (a
+        scheduling 2 region's GetAppointment needs the personId even when staff asks)."""
+        if citizen is None or self.context.subject == citizen:
+            return self
+        return replace(self, context=replace(self.context, subject=citizen))
+
 
 class SchedulingService:
     def __init__(
@@ -334,6 +341,7 @@ class SchedulingService:
 
     async def make_booking(self, call: Call, request: BookingRequest) -> BookingOutcome:
         self.permit(call, request.citizen)
+        call = call.about(request.citizen)
         route, adapter = self.route(call)
         intent = WriteIntent(
             "book", route.region_code, request.slot.care_unit, request.citizen, request.booking_id, request.slot
@@ -394,6 +402,7 @@ class SchedulingService:
 
     async def update_booking(self, call: Call, request: RebookRequest) -> BookingOutcome:
         self.permit(call, request.citizen)
+        call = call.about(request.citizen)
         route, adapter = self.route(call)
         intent = WriteIntent(
             "rebook", route.region_code, request.slot.care_unit, request.citizen, request.booking_id, request.slot
@@ -423,6 +432,7 @@ class SchedulingService:
         )
 
     async def cancel_booking(self, call: Call, request: CancelRequest) -> BookingOutcome:
+        call = call.about(request.citizen)
         route, adapter = self.route(call)
         owner_box: list[Booking] = []
 
@@ -458,6 +468,7 @@ class SchedulingService:
         region confirms natively; a crm:scheduling 1.1 region knows the proposal as a timed
         invitation, which becomes a booking when it is moved to its own time (UpdateBooking)."""
         self.permit(call, citizen)
+        call = call.about(citizen)
         route, adapter = self.route(call)
         owner_box: list[Booking] = []
 

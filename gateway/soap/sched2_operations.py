@@ -96,7 +96,7 @@ class Scheduling2:
 
     async def get_time_types(self, call: Call, body: etree._Element) -> etree._Element:
         request = sched2.decode_catalogue(body, "GetTimeTypes")
-        call = call.with_actor(request.actor)
+        call = call.with_actor(request.actor).about(request.citizen)
         unit, region = self.unit(call), self.region(call)
         query = CatalogueQuery(
             care_unit=unit,
@@ -115,7 +115,7 @@ class Scheduling2:
 
     async def get_practitioners(self, call: Call, body: etree._Element) -> etree._Element:
         request = sched2.decode_catalogue(body, "GetPractitioners")
-        call = call.with_actor(request.actor)
+        call = call.with_actor(request.actor).about(request.citizen)
         query = CatalogueQuery(
             care_unit=self.unit(call),
             citizen=request.citizen,
@@ -164,7 +164,7 @@ class Scheduling2:
 
     async def get_available_timeslots(self, call: Call, body: etree._Element) -> etree._Element:
         search = sched2.decode_slot_search(body, "GetAvailableTimeslots")
-        call = call.with_actor(search.actor)
+        call = call.with_actor(search.actor).about(search.citizen)
         unit, region = self.unit(call), self.region(call)
         answer = sched2.response("GetAvailableTimeslots")
         query = await self._rebooking_query(call, search)
@@ -187,7 +187,7 @@ class Scheduling2:
 
     async def get_available_dates(self, call: Call, body: etree._Element) -> etree._Element:
         search = sched2.decode_slot_search(body, "GetAvailableDates")
-        call = call.with_actor(search.actor)
+        call = call.with_actor(search.actor).about(search.citizen)
         unit, region = self.unit(call), self.region(call)
         answer = sched2.response("GetAvailableDates")
         query = await self._rebooking_query(call, search)
@@ -229,7 +229,7 @@ class Scheduling2:
 
     async def make_appointment(self, call: Call, body: etree._Element) -> etree._Element:
         request = sched2.decode_write(body, "MakeAppointment")
-        call = call.with_actor(request.actor)
+        call = call.with_actor(request.actor).about(request.citizen)
         region = self.region(call)
         slot = await self._own_slot(request.timeslot_id, request.citizen, region)
         if slot is None:
@@ -255,7 +255,7 @@ class Scheduling2:
 
     async def update_appointment(self, call: Call, body: etree._Element) -> etree._Element:
         request = sched2.decode_write(body, "UpdateAppointment")
-        call = call.with_actor(request.actor)
+        call = call.with_actor(request.actor).about(request.citizen)
         region = self.region(call)
         own = await self._own_appointment(request.appointment_id, request.citizen)
         if own is None or own[0] != region:
@@ -284,7 +284,7 @@ class Scheduling2:
 
     async def cancel_appointment(self, call: Call, body: etree._Element) -> etree._Element:
         request = sched2.decode_write(body, "CancelAppointment")
-        call = call.with_actor(request.actor)
+        call = call.with_actor(request.actor).about(request.citizen)
         own = await self._own_appointment(request.appointment_id, request.citizen)
         if own is None or own[0] != self.region(call):
             refusal = BookingOutcome.refused(ErrorCode.APPOINTMENT_DOES_NOT_EXIST, _NOT_FOUND)
@@ -303,7 +303,7 @@ class Scheduling2:
 
     async def confirm_appointment(self, call: Call, body: etree._Element) -> etree._Element:
         request = sched2.decode_write(body, "ConfirmAppointment")
-        call = call.with_actor(request.actor)
+        call = call.with_actor(request.actor).about(request.citizen)
         own = await self._own_appointment(request.appointment_id, request.citizen)
         if own is None or own[0] != self.region(call):
             refusal = BookingOutcome.refused(ErrorCode.APPOINTMENT_DOES_NOT_EXIST, _NOT_FOUND)
@@ -315,7 +315,7 @@ class Scheduling2:
 
     async def get_appointment(self, call: Call, body: etree._Element) -> etree._Element:
         request = sched2.decode_appointment_reference(body)
-        call = call.with_actor(request.actor)
+        call = call.with_actor(request.actor).about(request.citizen)
         answer = sched2.response("GetAppointment")
         own = await self._own_appointment(request.appointment_id, request.citizen)
         if own is not None and own[0] == self.region(call):
@@ -342,7 +342,7 @@ class Scheduling2:
 
     async def get_appointments(self, call: Call, body: etree._Element) -> etree._Element | Answer:
         request = sched2.decode_appointment_query(body)
-        call = call.with_actor(request.actor)
+        call = call.with_actor(request.actor).about(request.citizen)
         if self.calendar.is_national(call):
             national = await self.calendar.schedule(call, request.citizen)
             ids = []
