@@ -35,6 +35,7 @@ pytestmark = pytest.mark.e2e
 CLIENTS = int(os.environ.get("TIDBOK_RACE_CLIENTS", "1000"))
 SLOTS = int(os.environ.get("TIDBOK_RACE_SLOTS", "100"))
 ENV = "http://schemas.xmlsoap.org/soap/envelope/"
+CLIENT_PATIENCE = 300.0  # seconds a client keeps retrying one booking
 
 
 @contextmanager
@@ -108,14 +109,19 @@ async def race(url: str, requests: list[tuple[str, bytes]]) -> list[tuple[str, s
     async with httpx.AsyncClient(timeout=60, limits=limits) as client:
 
         async def one(key: str, body: bytes) -> tuple[str, str | None, int]:
-            for attempt in range(1, 21):
+            """Retry after a fault or a dropped connection, under the same key, until answered or
+            the client's patience (CLIENT_PATIENCE seconds) runs out."""
+            give_up_at = time.monotonic() + CLIENT_PATIENCE
+            attempt = 0
+            while time.monotonic() < give_up_at:
+                attempt += 1
                 try:
                     response = await client.post(
                         f"{url}/vp/MakeBooking/1/rivtabp21",
                         content=body,
                         headers={"Content-Type": "text/xml; charset=utf-8", "Idempotency-Key": key},
                     )
-                except httpx.TransportError:  # a dropped connection: retry under the same key
+                except httpx.TransportError:
                     await asyncio.sleep(min(0.1 * attempt, 1.0))
                     continue
                 envelope = parse_envelope(response.content)
