@@ -24,6 +24,7 @@ from adapters.domain import (
     TimeType,
 )
 from adapters.identifiers import HsaId, PersonalIdentity
+from contracts.timeformat import format_timestamp
 from gateway.codec.xml import DecodeError, Reader, add, add_bool
 
 __all__ = [
@@ -201,6 +202,22 @@ def _response(name: str) -> etree._Element:
     return etree.Element(f"{{{responder(name)}}}{name}Response", nsmap={"r": responder(name), "c": CORE, "c11": EXT})
 
 
+_SLOT_FIELDS = (
+    "startTimeInclusive", "endTimeExclusive", "healthcare_facility", "performer", "bookingId", "subject_of_care",
+    "purpose", "reason", "resourceName", "healthcare_facility_name", "performerName", "resourceID", "timeTypeName",
+    "timeTypeID", "careTypeName", "careTypeID", "cancel_booking_allowed", "rebooking_allowed", "message_allowed",
+)  # fmt: skip
+_TAG = {name: f"{{{CORE}}}{name}" for name in _SLOT_FIELDS}
+_IS_INVITATION = f"{{{EXT}}}isInvitation"
+
+
+def _put(node: etree._Element, tag: str, text: str | None) -> None:
+    """`add` for values that are already text (a free time has up to 14 elements: this is the
+    codec's innermost loop)."""
+    if text:
+        etree.SubElement(node, tag).text = text
+
+
 def _add_timeslot(
     parent: etree._Element,
     namespace: str,
@@ -211,29 +228,33 @@ def _add_timeslot(
     flags: bool = False,
 ) -> None:
     node = etree.SubElement(parent, f"{{{namespace}}}{element}")
-    add(node, CORE, "startTimeInclusive", slot.start)
-    add(node, CORE, "endTimeExclusive", slot.end)
-    add(node, CORE, "healthcare_facility", slot.care_unit)
-    add(node, CORE, "performer", slot.performer)
+    tag = _TAG
+    if slot.start is not None:
+        _put(node, tag["startTimeInclusive"], format_timestamp(slot.start))
+    if slot.end is not None:
+        _put(node, tag["endTimeExclusive"], format_timestamp(slot.end))
+    _put(node, tag["healthcare_facility"], str(slot.care_unit))
+    if slot.performer is not None:
+        _put(node, tag["performer"], str(slot.performer))
     if booking is not None:
-        add(node, CORE, "bookingId", booking.booking_id)
-        add(node, CORE, "subject_of_care", booking.citizen.value)
-        add(node, CORE, "purpose", booking.purpose or (PROPOSAL_PURPOSE if _is_invitation(booking) else None))
-        add(node, CORE, "reason", booking.reason)
-    add(node, CORE, "resourceName", slot.resource_name)
-    add(node, CORE, "healthcare_facility_name", slot.care_unit_name)
-    add(node, CORE, "performerName", slot.performer_name)
-    add(node, CORE, "resourceID", slot.resource_id)
-    add(node, CORE, "timeTypeName", slot.time_type_name)
-    add(node, CORE, "timeTypeID", slot.time_type_id)
-    add(node, CORE, "careTypeName", slot.care_type_name)
-    add(node, CORE, "careTypeID", slot.care_type_id)
+        _put(node, tag["bookingId"], booking.booking_id)
+        _put(node, tag["subject_of_care"], booking.citizen.value)
+        _put(node, tag["purpose"], booking.purpose or (PROPOSAL_PURPOSE if _is_invitation(booking) else None))
+        _put(node, tag["reason"], booking.reason)
+    _put(node, tag["resourceName"], slot.resource_name)
+    _put(node, tag["healthcare_facility_name"], slot.care_unit_name)
+    _put(node, tag["performerName"], slot.performer_name)
+    _put(node, tag["resourceID"], slot.resource_id)
+    _put(node, tag["timeTypeName"], slot.time_type_name)
+    _put(node, tag["timeTypeID"], slot.time_type_id)
+    _put(node, tag["careTypeName"], slot.care_type_name)
+    _put(node, tag["careTypeID"], slot.care_type_id)
     if booking is not None and flags:
         add_bool(node, CORE, "cancel_booking_allowed", booking.cancel_allowed)
         add_bool(node, CORE, "rebooking_allowed", booking.rebook_allowed)
         add_bool(node, CORE, "message_allowed", booking.message_allowed)
         if _is_invitation(booking):
-            add_bool(node, EXT, "isInvitation", True)
+            etree.SubElement(node, _IS_INVITATION).text = "true"
 
 
 # 1.1 has no "preliminary": a time the clinic proposed and the citizen has yet to confirm is an
