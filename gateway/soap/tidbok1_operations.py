@@ -72,6 +72,7 @@ class BookingSetOperations:
     async def _book(self, name: str, kind: SetKind, call: Call, body: etree._Element) -> etree._Element:
         request = tidbok1.decode_set_request(body, name)
         call = call.with_actor(request.actor)
+        self.unit(call)  # a set is booked at one care unit, addressed by its HSA-id
         self.sets.permit(call, request.citizen)
         if request.recurrence is not None:
             rule = request.recurrence

@@ -301,3 +301,33 @@ def test_someone_else_cannot_see_or_change_the_set(chain: Chain, region: Region,
     assert consumer.booking_set(unit, other, booked.bookingSetId).bookingSet is None
     assert consumer.cancel(unit, other, booked.bookingSetId).resultCode == "APPOINTMENT_DOES_NOT_EXIST"
     assert consumer.cancel(unit, owner, booked.bookingSetId).resultCode in SUCCESS
+
+
+def test_malformed_set_requests_are_faults_with_stable_codes(chain: Chain, region: Region) -> None:
+    unit, citizen = region.unit_offering("FYSIO"), region.free_citizens()[0]
+    person = f"<c:root>1.2.752.129.2.1.3.1</c:root><c:extension>{citizen}</c:extension>"
+    body = (
+        '<r:MakeSeriesBooking xmlns:r="urn:riv:tidbok:scheduling:MakeSeriesBookingResponder:1"'
+        ' xmlns:c="urn:riv:supportprocess:logistics:scheduling:2">'
+        f"<r:actor><c:actorId>{person}</c:actorId><c:actorType><c:code>116154003</c:code>"
+        "<c:codeSystem>1.2.752.116.2.1.1</c:codeSystem></c:actorType></r:actor>"
+        f"<r:personId>{person}</r:personId><r:timeslotId>3f2504e0-4f89-11d3-9a0c-0305e82c3301</r:timeslotId>"
+        "</r:MakeSeriesBooking>"
+    )
+
+    def envelope(header: str) -> bytes:
+        return (
+            f'<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Header>{header}</s:Header>'
+            f"<s:Body>{body}</s:Body></s:Envelope>"
+        ).encode()
+
+    address = f'<l:LogicalAddress xmlns:l="urn:riv:itintegration:registry:1">{unit}</l:LogicalAddress>'
+    one_part = chain.post("MakeSeriesBooking", envelope(address))
+    assert one_part.status_code == 500 and b"TB006" in one_part.content  # a series has two parts or more
+    assert citizen.encode() not in one_part.content
+    body = body.replace(
+        "</r:MakeSeriesBooking>",
+        "<r:timeslotId>7c9e6679-7425-40de-944b-e07fc1f90ae7</r:timeslotId></r:MakeSeriesBooking>",
+    )
+    no_address = chain.post("MakeSeriesBooking", envelope(""))
+    assert no_address.status_code == 500 and b"TB007" in no_address.content
