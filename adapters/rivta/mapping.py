@@ -343,11 +343,7 @@ class Answer:
         return None if found is None else Answer(found)
 
     def all(self, name: str) -> list[Answer]:
-        return [
-            Answer(child)
-            for child in self._element
-            if type(child.tag) is str and child.tag[child.tag.rfind("}") + 1 :] == name
-        ]
+        return [Answer(child) for child in self._element.iterchildren(f"{{*}}{name}")]
 
 
 def _text(value: Answer, name: str) -> str | None:
