@@ -289,3 +289,48 @@ def stopping(*processes: Process) -> Iterator[None]:
     finally:
         for process in processes:
             process.stop()
+
+
+@contextlib.contextmanager
+def fresh_database(url: str | None, workdir: Path) -> Iterator[str]:
+    """The gateway's database for one run: SQLite in `workdir` by default; with a PostgreSQL URL, a
+    new database on that server (created here, dropped afterwards; the URL's own database is only
+    used to connect)."""
+    if url is None:
+        yield f"sqlite+aiosqlite:///{workdir / 'gateway.sqlite3'}"
+        return
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        yield url
+        return
+    if parsed.host not in (None, "127.0.0.1", "localhost"):
+        raise ValueError("benchmarks use a database on 127.0.0.1 only")
+    name = f"tidbok_bench_{os.getpid()}_{int(time.time())}"
+    _postgres(parsed, f'CREATE DATABASE "{name}"')
+    try:
+        yield parsed.set(database=name).render_as_string(hide_password=False)
+    finally:
+        _postgres(parsed, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _postgres(parsed: Any, statement: str) -> None:
+    import asyncio
+
+    import asyncpg  # type: ignore[import-untyped]
+
+    async def run() -> None:
+        connection = await asyncpg.connect(
+            host=parsed.host or "127.0.0.1",
+            port=parsed.port or 5432,
+            user=parsed.username,
+            password=parsed.password,
+            database=parsed.database or "postgres",
+        )
+        try:
+            await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    asyncio.run(run())

@@ -182,6 +182,16 @@ class _Pool:
         async with self.freed:
             self.freed.notify()
 
+    async def warm(self, count: int, pause: float) -> None:
+        """Open `count` connections one by one, `pause` seconds apart. Opened in one burst, they would
+        all be accepted by one of the server's workers (they share one listening socket)."""
+        loop = asyncio.get_running_loop()
+        while self.opened < min(count, self.limit):
+            self.opened += 1
+            _transport, connection = await loop.create_connection(_Connection, _HOST, self.port)
+            self.idle.append(connection)
+            await asyncio.sleep(pause)
+
     def close(self) -> None:
         for connection in self.idle:
             if connection.transport is not None:
@@ -383,6 +393,8 @@ async def run_job(job: dict[str, Any]) -> dict[str, Any]:
     round_latencies: list[float] = []
     try:
         if mode == "closed":
+            for port in sorted(set(run.ports)):
+                await pool(port).warm(concurrency, float(job.get("connect_pause_s", 0.005)))
             await _closed(run, pool, concurrency)
         elif mode == "open":
             await _open(run, pool, float(job["rate"]))

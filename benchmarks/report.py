@@ -90,6 +90,8 @@ def table(results: dict[str, Any]) -> str:
         f"tidbok-gateway benchmarks — {meta['started']}, {meta['machine']['cpus']} CPUs, Python "
         f"{meta['machine']['python']}, gateway workers {meta['gateway_workers']}, "
         f"database {meta.get('database', '-')}{' (QUICK run: shorter and fewer calls)' if meta['quick'] else ''}"
+        f"\nload average at start {meta.get('load_average_at_start')} at end {meta.get('load_average_at_end')} "
+        "(above ~0.5 other work on this machine skews the figures)"
     )
     operations = results.get("operations")
     if operations:

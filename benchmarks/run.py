@@ -8,6 +8,7 @@ See benchmarks/README.md for what each figure means and the figures last measure
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -23,7 +24,15 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import envelopes, inprocess, report
-from benchmarks.cluster import Gateway, Simulator, rss_kib, start_gateway, start_simulators, write_routing
+from benchmarks.cluster import (
+    Gateway,
+    Simulator,
+    fresh_database,
+    rss_kib,
+    start_gateway,
+    start_simulators,
+    write_routing,
+)
 from benchmarks.envelopes import Request, Slot
 from benchmarks.traffic import BOOKABLE_TIME_TYPES, Citizens, Mix, fetch_slots, post, run_loadgen
 
@@ -520,8 +529,9 @@ def _guarded(run: Run, name: str, sections: set[str], section: Callable[[], None
         run.results[name] = {"error": f"{type(exc).__name__}: {str(exc)[:500]}"}
 
 
-def _database(url: str | None, workdir: Path) -> str:
-    return url or f"sqlite+aiosqlite:///{workdir / 'gateway.sqlite3'}"
+def _load() -> list[float]:
+    """The machine's load average (1, 5, 15 min): other work on a shared box skews every figure."""
+    return [round(value, 2) for value in os.getloadavg()]
 
 
 def _free_slots(home: Simulator, citizens: Citizens) -> list[Slot]:
@@ -546,7 +556,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--database-url",
         default=os.environ.get("TIDBOK_BENCH_DATABASE_URL"),
-        help="the gateway's database (default: SQLite in the run's folder); use an empty one",
+        help="the gateway's database (default: SQLite in the run's folder); with a PostgreSQL URL a fresh database "
+        "is created on that server and dropped afterwards",
     )
     parser.add_argument("--mixed-rate", type=float, default=200.0, help="offered rate of the mixed run (req/s)")
     parser.add_argument("--region-timeout", type=float, default=2.0, help="deadline of one region call (s)")
@@ -570,6 +581,7 @@ def main(argv: list[str] | None = None) -> int:
             "gateway_workers": args.workers,
             "region_timeout_s": args.region_timeout,
             "load_generator": "benchmarks/loadgen.py (separate process, asyncio raw HTTP/1.1, keep-alive)",
+            "load_average_at_start": _load(),
         }
     }
     if "codec" in sections:
@@ -584,9 +596,10 @@ def main(argv: list[str] | None = None) -> int:
         _log(f"starting {len(ALL_REGIONS)} simulated regions and the gateway ({args.workers} workers) in {workdir}")
         regions = start_simulators(["01"], workdir, units=3) + start_simulators(list(ALL_REGIONS[1:]), workdir, units=1)
         gateway = None
+        stack = contextlib.ExitStack()
         try:
             routing = write_routing(regions, workdir / "routing.yaml", timeout_seconds=args.region_timeout)
-            database = _database(args.database_url, workdir)
+            database = stack.enter_context(fresh_database(args.database_url, workdir))
             results["meta"]["database"] = database.split("://")[0]
             gateway = start_gateway(
                 routing, database, workdir, workers=args.workers, region_timeout=args.region_timeout
@@ -609,7 +622,9 @@ def main(argv: list[str] | None = None) -> int:
                 gateway.process.stop()
             for region in regions:
                 region.process.stop()
+            stack.close()
     results["meta"]["duration_s"] = round(time.time() - started, 1)
+    results["meta"]["load_average_at_end"] = _load()
     args.out.mkdir(parents=True, exist_ok=True)
     target = args.out / f"{time.strftime('%Y%m%dT%H%M%S')}.json"
     target.write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
