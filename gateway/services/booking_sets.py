@@ -343,6 +343,7 @@ class BookingSets:
         """Check the set's shape and every part against the rules (each part seeing the ones before
         it as booked), then book it all or nothing."""
         self.permit(call, citizen)
+        call = call.about(citizen)  # for regions whose reads need the citizen (scheduling 2)
         route, _adapter = self.service.route(call)
         region, unit = route.region_code, HsaId(call.context.logical_address)
         refusal = self.shape(kind, region, slots, ErrorCode.APPOINTMENT_IS_NOT_ALLOWED)
@@ -403,6 +404,7 @@ class BookingSets:
         """The set with its parts; a booked part as the region shows it now (a part the region no
         longer has was cancelled outside the set and is shown so)."""
         self.permit(call, citizen)
+        call = call.about(citizen)  # for regions whose reads need the citizen (scheduling 2)
         region = self.region(call)
         row = await self._own_set(set_id, citizen, region)
         if row is None:
@@ -507,6 +509,7 @@ class BookingSets:
         """Move one part to another slot: the set's shape must hold with the part moved, then the
         move is an ordinary rebooking (its rules, ledger and audit)."""
         self.permit(call, citizen)
+        call = call.about(citizen)  # for regions whose reads need the citizen (scheduling 2)
         region = self.region(call)
         found = await self._part_of(call, citizen, set_id, appointment_id)
         if found is None:
@@ -555,6 +558,7 @@ class BookingSets:
         """Cancel one part (where the rules let it go alone) or every booked part. The whole is
         checked first, so a set is not left half cancelled because one part is too late."""
         self.permit(call, citizen)
+        call = call.about(citizen)  # for regions whose reads need the citizen (scheduling 2)
         region = self.region(call)
         if appointment_id is not None:
             found = await self._part_of(call, citizen, set_id, appointment_id)

@@ -328,6 +328,7 @@ class BookingSaga:
         saga = await self._load(set_id)
         if saga is None:
             return True
+        call = call.about(citizen)
         await self._set_state(set_id, SetState.COMPENSATING)
         route, adapter = self.service.route(call)
         every_part_gone = True
@@ -491,6 +492,7 @@ class BookingSaga:
                 actor=actor,
                 consumer_id=row.consumer_id,
                 correlation_id=row.correlation_id,
+                subject=citizen,
             ),
         )
         if row.state == SetState.BOOKING and all(p.state == PartState.BOOKED for p in saga.parts):
