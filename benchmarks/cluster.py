@@ -220,6 +220,7 @@ def start_gateway(
     *,
     workers: int,
     region_timeout: float,
+    log_level: str = "INFO",
     extra_env: Mapping[str, str] | None = None,
     timeout: float = 120.0,
 ) -> Gateway:
@@ -228,7 +229,7 @@ def start_gateway(
         "TIDBOK_DATABASE_URL": database_url,
         "TIDBOK_ROUTING_FILE": str(routing_file),
         "TIDBOK_AUDIT_KEY": "benchmark-audit-key",
-        "TIDBOK_LOG_LEVEL": "WARNING",
+        "TIDBOK_LOG_LEVEL": log_level,  # INFO is the production default
         "TIDBOK_REGION_TIMEOUT_SECONDS": str(region_timeout),
         **(extra_env or {}),
     }

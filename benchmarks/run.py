@@ -224,7 +224,8 @@ def section_operations(run: Run) -> None:
 def _window_for(slots: list[Slot], target: int, first: dt.date) -> tuple[str | None, int, int]:
     """The (time type, days from `first`) whose free times number closest to `target`."""
     best: tuple[int, str | None, int, int] = (sys.maxsize, None, 1, 0)
-    kinds: list[str | None] = [None, *sorted({s.time_type_id for s in slots})]
+    # time types anyone may book, so that the gateway's rules pass what the region lists
+    kinds: list[str | None] = [*BOOKABLE_TIME_TYPES, None]
     for kind in kinds:
         chosen = [s for s in slots if kind is None or s.time_type_id == kind]
         for days in range(1, 57):
@@ -377,7 +378,7 @@ def section_fanout(run: Run) -> None:
                 row["slowest_healthy_p50_ms"] = round(base["p50"], 2)
                 row["slowest_healthy_p99_ms"] = round(base["p99"], 2)
                 row["ratio_p50"] = round(row["p50_ms"] / base["p50"], 2) if base["p50"] else None
-            row["deadline_s"] = run.results["meta"]["region_timeout_s"]
+            row["deadline_s"] = run.results["meta"]["fanout_deadline_s"]
             rows.append(row)
     run.results["fanout"] = {"rows": rows}
 
@@ -535,16 +536,28 @@ def _load() -> list[float]:
 
 
 def _free_slots(home: Simulator, citizens: Citizens) -> list[Slot]:
+    """Free times the harness may book: bookable online, from three days ahead (cancellable and
+    movable) to the rules' horizon (eight weeks; provtagning four)."""
     today = dt.date.today()
-    start, end = today + dt.timedelta(days=3), today + dt.timedelta(days=27)
+    start, end = today + dt.timedelta(days=3), today + dt.timedelta(days=54)
+    provtagning_until = (today + dt.timedelta(days=27)).strftime("%Y%m%d")
     asker = citizens.take(1)[0]
     found: list[Slot] = []
     for unit in home.units:
         found.extend(
-            s for s in fetch_slots(home.port, unit, asker, start, end) if s.time_type_id in BOOKABLE_TIME_TYPES
+            s
+            for s in fetch_slots(home.port, unit, asker, start, end)
+            if s.time_type_id in BOOKABLE_TIME_TYPES and (s.time_type_id != "PROV" or s.start[:8] <= provtagning_until)
         )
     random.Random(3).shuffle(found)
     return found
+
+
+def _mixed_need(plan: Plan, shares: dict[str, float]) -> int:
+    """Free times the mixed run uses: bookings made beforehand to move and cancel, new bookings, and
+    the times moved to."""
+    calls = plan.mixed_rate * plan.mixed_seconds
+    return int(calls * (shares["rebook"] + shares["cancel"] + shares["book"] + shares["rebook"])) + 50
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -559,8 +572,12 @@ def main(argv: list[str] | None = None) -> int:
         help="the gateway's database (default: SQLite in the run's folder); with a PostgreSQL URL a fresh database "
         "is created on that server and dropped afterwards",
     )
+    parser.add_argument("--log-level", default="INFO", help="the gateway's TIDBOK_LOG_LEVEL (INFO, as in production)")
     parser.add_argument("--mixed-rate", type=float, default=200.0, help="offered rate of the mixed run (req/s)")
     parser.add_argument("--region-timeout", type=float, default=2.0, help="deadline of one region call (s)")
+    parser.add_argument(
+        "--fanout-deadline", type=float, default=5.0, help="the national calendar's deadline per source (s)"
+    )
     parser.add_argument(
         "--only", nargs="*", default=None, help="sections: codec rules operations growth fanout mixed memory"
     )
@@ -579,7 +596,9 @@ def main(argv: list[str] | None = None) -> int:
             "quick": plan.quick,
             "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
             "gateway_workers": args.workers,
+            "gateway_log_level": args.log_level,
             "region_timeout_s": args.region_timeout,
+            "fanout_deadline_s": args.fanout_deadline,
             "load_generator": "benchmarks/loadgen.py (separate process, asyncio raw HTTP/1.1, keep-alive)",
             "load_average_at_start": _load(),
         }
@@ -594,7 +613,7 @@ def main(argv: list[str] | None = None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="tidbok-bench-"))
     if served:
         _log(f"starting {len(ALL_REGIONS)} simulated regions and the gateway ({args.workers} workers) in {workdir}")
-        regions = start_simulators(["01"], workdir, units=3) + start_simulators(list(ALL_REGIONS[1:]), workdir, units=1)
+        regions = start_simulators(["01"], workdir, units=6) + start_simulators(list(ALL_REGIONS[1:]), workdir, units=1)
         gateway = None
         stack = contextlib.ExitStack()
         try:
@@ -607,11 +626,13 @@ def main(argv: list[str] | None = None) -> int:
             citizens = Citizens(20261123, (str(c["personal_number"]) for c in regions[0].seed["citizens"]))
             run = Run(plan, workdir, gateway, regions, citizens, _free_slots(regions[0], citizens), results)
             results["meta"]["free_slots_for_writes"] = len(run.free)
+            reserved = run.take_free(_mixed_need(plan, Mix.default_shares()))
             probe_national(run)
             results["meta"]["national_calendar"] = run.national or "answers"
             _guarded(run, "operations", sections, lambda: section_operations(run))
             _guarded(run, "growth", sections, lambda: section_growth(run))
             _guarded(run, "fanout", sections, lambda: section_fanout(run))
+            run.free = reserved + run.free  # what the write benchmarks left, after the mixed run's share
             mix = _mix(run)
             _guarded(run, "mixed", sections, lambda: section_mixed(run, mix))
             _guarded(run, "memory", sections, lambda: section_memory(run))

@@ -132,10 +132,14 @@ class Mix:
     national: list[Request]
     free: list[Slot]
     citizens: Citizens
-    shares: dict[str, float] = field(
-        default_factory=lambda: {"search": 0.45, "book": 0.15, "rebook": 0.10, "cancel": 0.15, "national": 0.15}
-    )
+    shares: dict[str, float] = field(default_factory=lambda: Mix.default_shares())
     held: list[Held] = field(default_factory=list)
+
+    @staticmethod
+    def default_shares() -> dict[str, float]:
+        """Searches 45 %, bookings 15 %, rebookings 10 %, cancellations 15 %, national calendar 15 %
+        (as many cancelled as booked, so a soak keeps a steady number of bookings)."""
+        return {"search": 0.45, "book": 0.15, "rebook": 0.10, "cancel": 0.15, "national": 0.15}
 
     def counts(self, total: int) -> dict[str, int]:
         shares = dict(self.shares)
