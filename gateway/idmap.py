@@ -21,11 +21,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from adapters.domain import ContactChannel, Timeslot
+from adapters.domain import Timeslot
 from adapters.identifiers import HsaId, PersonalIdentity
 from gateway.db.database import Database
 from gateway.db.models import BookingAliasRow, IdMappingRow
 from gateway.protection import CitizenProtector
+from gateway.slot_json import slot_from_json, slot_to_json
 
 __all__ = ["AppointmentRef", "IdMap", "SlotRef", "is_uuid"]
 
@@ -57,44 +58,6 @@ class SlotRef:
     region_code: str
     slot: Timeslot
     citizen_ref: str | None
-
-
-def _slot_to_json(slot: Timeslot) -> dict[str, Any]:
-    return {
-        "care_unit": str(slot.care_unit),
-        "start": slot.start.isoformat() if slot.start else None,
-        "end": slot.end.isoformat() if slot.end else None,
-        "care_unit_name": slot.care_unit_name,
-        "performer": str(slot.performer) if slot.performer else None,
-        "performer_name": slot.performer_name,
-        "resource_id": slot.resource_id,
-        "resource_name": slot.resource_name,
-        "time_type_id": slot.time_type_id,
-        "time_type_name": slot.time_type_name,
-        "care_type_id": slot.care_type_id,
-        "care_type_name": slot.care_type_name,
-        "channel": slot.channel.value if slot.channel else None,
-        "slot_id": slot.slot_id,
-    }
-
-
-def _slot_from_json(data: dict[str, Any]) -> Timeslot:
-    return Timeslot(
-        care_unit=HsaId(data["care_unit"]),
-        start=dt.datetime.fromisoformat(data["start"]) if data.get("start") else None,
-        end=dt.datetime.fromisoformat(data["end"]) if data.get("end") else None,
-        care_unit_name=data.get("care_unit_name"),
-        performer=HsaId(data["performer"]) if data.get("performer") else None,
-        performer_name=data.get("performer_name"),
-        resource_id=data.get("resource_id"),
-        resource_name=data.get("resource_name"),
-        time_type_id=data.get("time_type_id"),
-        time_type_name=data.get("time_type_name"),
-        care_type_id=data.get("care_type_id"),
-        care_type_name=data.get("care_type_name"),
-        channel=ContactChannel(data["channel"]) if data.get("channel") else None,
-        slot_id=data.get("slot_id"),
-    )
 
 
 class IdMap:
@@ -196,7 +159,7 @@ class IdMap:
                     "region_code": region_code,
                     "care_unit": str(slot.care_unit),
                     "native_id": slot.slot_id,
-                    "slot": _slot_to_json(slot),
+                    "slot": slot_to_json(slot),
                     "citizen_ref": citizen_ref,
                     "created_at": now,
                     "expires_at": slot.end or slot.start,
@@ -210,7 +173,7 @@ class IdMap:
             row = await session.get(IdMappingRow, slot_uuid.lower())
         if row is None or row.kind != SLOT or row.slot is None:
             return None
-        return SlotRef(row.uuid, row.region_code, _slot_from_json(row.slot), row.citizen_ref)
+        return SlotRef(row.uuid, row.region_code, slot_from_json(row.slot), row.citizen_ref)
 
     async def appointments_of(self, region_code: str, booking_ids: list[str]) -> dict[str, str]:
         """Known appointment ids for a region's booking ids (no new rows)."""

@@ -45,10 +45,9 @@ from gateway.services.saga import (
     SetState,
     as_gateway_error,
     occasion,
-    slot_from_json,
-    slot_to_json,
 )
 from gateway.services.scheduling import Call, SchedulingService
+from gateway.slot_json import slot_from_json, slot_to_json
 from rules.facts import ReasonFacts
 
 __all__ = ["BookingSets", "GroupSession", "PartView", "SetAnswer", "SetView"]

@@ -37,7 +37,6 @@ from adapters.domain import (
     CancelRequest,
     CitizenDetails,
     Code,
-    ContactChannel,
     ErrorCode,
     RequestContext,
     ResultCode,
@@ -54,6 +53,7 @@ from gateway.ledger import LedgerStatus, WriteIntent
 from gateway.routing import Route
 from gateway.services.scheduling import Call, SchedulingService
 from gateway.settings import Settings
+from gateway.slot_json import slot_from_json, slot_to_json
 
 __all__ = [
     "IDEMPOTENCY_HEADER",
@@ -68,8 +68,6 @@ __all__ = [
     "as_gateway_error",
     "occasion",
     "recover_booking_sets",
-    "slot_from_json",
-    "slot_to_json",
 ]
 
 log = logging.getLogger("tidbok.saga")
@@ -144,47 +142,6 @@ class _Saga:
 
     row: BookingSetRow
     parts: list[BookingSetPartRow] = field(default_factory=list)
-
-
-def slot_to_json(slot: Timeslot) -> dict[str, Any]:
-    return {
-        "care_unit": str(slot.care_unit),
-        "start": slot.start.isoformat() if slot.start else None,
-        "end": slot.end.isoformat() if slot.end else None,
-        "care_unit_name": slot.care_unit_name,
-        "performer": str(slot.performer) if slot.performer else None,
-        "performer_name": slot.performer_name,
-        "resource_id": slot.resource_id,
-        "resource_name": slot.resource_name,
-        "time_type_id": slot.time_type_id,
-        "time_type_name": slot.time_type_name,
-        "care_type_id": slot.care_type_id,
-        "care_type_name": slot.care_type_name,
-        "channel": slot.channel.value if slot.channel else None,
-        "slot_id": slot.slot_id,
-    }
-
-
-def slot_from_json(data: dict[str, Any]) -> Timeslot:
-    def when(key: str) -> dt.datetime | None:
-        return dt.datetime.fromisoformat(data[key]) if data.get(key) else None
-
-    return Timeslot(
-        care_unit=HsaId(data["care_unit"]),
-        start=when("start"),
-        end=when("end"),
-        care_unit_name=data.get("care_unit_name"),
-        performer=HsaId(data["performer"]) if data.get("performer") else None,
-        performer_name=data.get("performer_name"),
-        resource_id=data.get("resource_id"),
-        resource_name=data.get("resource_name"),
-        time_type_id=data.get("time_type_id"),
-        time_type_name=data.get("time_type_name"),
-        care_type_id=data.get("care_type_id"),
-        care_type_name=data.get("care_type_name"),
-        channel=ContactChannel(data["channel"]) if data.get("channel") else None,
-        slot_id=data.get("slot_id"),
-    )
 
 
 def _now() -> dt.datetime:
