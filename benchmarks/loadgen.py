@@ -253,6 +253,7 @@ class _Run:
     ok_indices: list[int] = field(default_factory=list)
     latencies: dict[str, list[float]] = field(default_factory=dict)
     outcomes: Counter[str] = field(default_factory=Counter)
+    label_outcomes: dict[str, Counter[str]] = field(default_factory=dict)
     fault_samples: list[str] = field(default_factory=list)
     items: list[int] = field(default_factory=list)
     issued: int = 0
@@ -303,6 +304,7 @@ class _Run:
             self.first_measured = due
         self.last_done = max(self.last_done, done)
         self.outcomes[outcome] += 1
+        self.label_outcomes.setdefault(label, Counter())[outcome] += 1
         if outcome == "fault" and len(self.fault_samples) < 5:
             self.fault_samples.append(_fault_string(body))
         self.latencies.setdefault(label, []).append((done - due) * 1000)
@@ -418,7 +420,10 @@ async def run_job(job: dict[str, Any]) -> dict[str, Any]:
         "outcomes": dict(run.outcomes),
         "fault_samples": run.fault_samples,
         "latency_ms": summarise(all_latencies),
-        "by_label": {label: summarise(values) for label, values in run.latencies.items()},
+        "by_label": {
+            label: {**summarise(values), "outcomes": dict(run.label_outcomes.get(label, {}))}
+            for label, values in run.latencies.items()
+        },
         "items_mean": (sum(run.items) / len(run.items)) if run.items else None,
         "rounds": summarise(round_latencies) if mode == "rounds" else None,
         "captures": {str(index): value for index, value in run.captures.items()},

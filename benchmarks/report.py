@@ -209,13 +209,16 @@ def table(results: dict[str, Any]) -> str:
             )
     mixed = results.get("mixed")
     if mixed:
-        rows = [[label, _num(v["p50"], 1), _num(v["p99"], 1), v["count"]] for label, v in mixed["by_label"].items()]
-        rows.append(["all", _num(mixed["p50_ms"], 1), _num(mixed["p99_ms"], 1), mixed["calls"]])
+        rows = [
+            [label, _num(v["p50"], 1), _num(v["p99"], 1), v["count"], _outcomes(v)]
+            for label, v in mixed["by_label"].items()
+        ]
+        rows.append(["all", _num(mixed["p50_ms"], 1), _num(mixed["p99_ms"], 1), mixed["calls"], _outcomes(mixed)])
         parts.append(
             _grid(
                 f"Mixed traffic at {mixed['offered_rate']:.0f} req/s offered: {mixed['throughput']:.0f} "
                 f"req/s answered, {_outcomes(mixed)}; national calendar {mixed['national']}",
-                ["kind", "p50 ms", "p99 ms", "calls"],
+                ["kind", "p50 ms", "p99 ms", "calls", "outcomes"],
                 rows,
             )
         )

@@ -148,7 +148,7 @@ class Mix:
         counts = {kind: int(total * share) for kind, share in shares.items()}
         counts["rebook"] = min(counts["rebook"], len(self.held))
         counts["cancel"] = min(counts["cancel"], len(self.held) - counts["rebook"])
-        counts["book"] = min(counts["book"], len(self.free) - counts["rebook"])
+        counts["book"] = max(0, min(counts["book"], len(self.free) - counts["rebook"]))
         counts["search"] += total - sum(counts.values())
         return counts
 
@@ -161,8 +161,11 @@ class Mix:
             self.held[counts["rebook"] : counts["rebook"] + counts["cancel"]],
         )
         self.held = self.held[counts["rebook"] + counts["cancel"] :]
-        targets = self._take_free(len(moving))
-        for held, target in zip(moving, targets, strict=True):
+        for held in moving:
+            target = self._take_like(held.slot)
+            if target is None:  # nothing free of that kind at that unit: cancel it instead
+                plan.append((envelopes.cancel_booking(held.slot.unit, held.citizen, held.booking_id), ("cancel", held)))
+                continue
             plan.append((envelopes.update_booking(target, held.citizen, held.booking_id), ("rebook", (held, target))))
         for held in cancelling:
             plan.append((envelopes.cancel_booking(held.slot.unit, held.citizen, held.booking_id), ("cancel", held)))
@@ -174,6 +177,13 @@ class Mix:
             plan.append((self.national[index % len(self.national)], ("national", None)))
         rng.shuffle(plan)
         return [request for request, _ in plan], [meaning for _, meaning in plan]
+
+    def _take_like(self, slot: Slot) -> Slot | None:
+        """A free time of the same kind at the same unit (a rebooking moves a booking in time only)."""
+        for index, candidate in enumerate(self.free):
+            if candidate.unit == slot.unit and candidate.time_type_id == slot.time_type_id:
+                return self.free.pop(index)
+        return None
 
     def _take_free(self, count: int) -> list[Slot]:
         taken, self.free = self.free[:count], self.free[count:]
