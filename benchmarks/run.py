@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -84,7 +84,17 @@ class Plan:
     fanout_rounds: int = 20
 
     @classmethod
-    def build(cls, quick: bool, mixed_rate: float) -> Plan:
+    def build(cls, quick: bool, mixed_rate: float, memory_calls: int | None, memory_seconds: float | None) -> Plan:
+        plan = cls._preset(quick, mixed_rate)
+        changes: dict[str, Any] = {}
+        if memory_calls is not None:
+            changes["memory_calls"] = memory_calls
+        if memory_seconds is not None:
+            changes["memory_seconds"] = memory_seconds
+        return replace(plan, **changes)
+
+    @classmethod
+    def _preset(cls, quick: bool, mixed_rate: float) -> Plan:
         if quick:
             return cls(
                 quick=True,
@@ -563,6 +573,10 @@ def _mixed_need(plan: Plan, shares: dict[str, float]) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="benchmarks/run", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="shorter runs, 5 000 calls for memory (said so)")
+    parser.add_argument("--memory-calls", type=int, default=None, help="calls for the memory section (100 000)")
+    parser.add_argument(
+        "--memory-seconds", type=float, default=None, help="time bound of the memory section (300 s; 60 with --quick)"
+    )
     parser.add_argument("--soak", action="store_true", help="also run the soak (mixed traffic, memory sampled)")
     parser.add_argument("--soak-minutes", type=float, default=30.0)
     parser.add_argument("--workers", type=int, default=2, help="gateway workers (uvicorn)")
@@ -586,7 +600,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.soak and args.soak_minutes < 30 and not args.quick:
         parser.error("a soak runs at least 30 minutes (or use --quick to try it shorter)")
-    plan = Plan.build(args.quick, args.mixed_rate)
+    plan = Plan.build(args.quick, args.mixed_rate, args.memory_calls, args.memory_seconds)
     sections = set(args.only or ["codec", "rules", "operations", "growth", "fanout", "mixed", "memory"])
     started = time.time()
     results: dict[str, Any] = {
