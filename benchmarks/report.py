@@ -232,8 +232,20 @@ def table(results: dict[str, Any]) -> str:
         parts.append(_grid(title, ["calls", *(f"worker {p}" for p in pids)], rows))
     soak = results.get("soak")
     if soak:
-        rows = [[s["minute"], *(f"{kib / 1024:.1f}" for kib in s["rss_kib"].values())] for s in soak["memory"]]
-        parts.append(_grid(f"Soak: {soak['minutes']} min of mixed traffic", ["minute", "RSS MiB per worker"], rows))
+        pids = list(soak["memory"][0]["rss_kib"]) if soak["memory"] else []
+        rows = [
+            [
+                sample["minute"],
+                _num(segment["throughput"]),
+                _num(segment["p50_ms"]),
+                _num(segment["p99_ms"]),
+                _outcomes(segment),
+                *(f"{sample['rss_kib'].get(pid, 0) / 1024:.1f}" for pid in pids),
+            ]
+            for sample, segment in zip(soak["memory"], soak["segments"], strict=False)
+        ]
+        header = ["minute", "req/s", "p50 ms", "p99 ms", "outcomes", *(f"RSS MiB {pid}" for pid in pids)]
+        parts.append(_grid(f"Soak: {soak['minutes']} min of mixed traffic", header, rows))
     for name, error in failed.items():
         parts.append(f"\n{name}: FAILED — {error}")
     found = verdicts(results)

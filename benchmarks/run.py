@@ -623,7 +623,7 @@ def main(argv: list[str] | None = None) -> int:
     if "rules" in sections:
         _log("rule evaluation over 10 000 slots (in-process)")
         results["rules"] = inprocess.rules_filter(runs=10 if plan.quick else 30)
-    served = sections - {"codec", "rules"}
+    served = (sections - {"codec", "rules"}) | ({"soak"} if args.soak else set())
     workdir = Path(tempfile.mkdtemp(prefix="tidbok-bench-"))
     if served:
         _log(f"starting {len(ALL_REGIONS)} simulated regions and the gateway ({args.workers} workers) in {workdir}")
