@@ -5,6 +5,7 @@ row left pending or uncertain tells an operator exactly which writes need reconc
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -84,6 +85,23 @@ class Ledger:
             )
             or 0
         )
+
+    @staticmethod
+    async def rebooking_counts(session: AsyncSession, region_code: str, booking_ids: Sequence[str]) -> dict[str, int]:
+        """`rebooking_count` for several bookings in one query (those never moved are left out)."""
+        if not booking_ids:
+            return {}
+        rows = await session.execute(
+            select(LedgerRow.booking_id, func.count())
+            .where(
+                LedgerRow.region_code == region_code,
+                LedgerRow.booking_id.in_(sorted(set(booking_ids))),
+                LedgerRow.operation == "rebook",
+                LedgerRow.status == LedgerStatus.DONE,
+            )
+            .group_by(LedgerRow.booking_id)
+        )
+        return {str(booking_id): int(count) for booking_id, count in rows.all()}
 
     @staticmethod
     async def was_cancelled(session: AsyncSession, region_code: str, booking_id: str) -> bool:

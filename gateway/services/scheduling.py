@@ -14,6 +14,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from adapters.domain import (
     SWEDISH_TIME,
     Actor,
@@ -53,6 +55,7 @@ from gateway.referrals import ReferralStore
 from gateway.resilience.settings import ResilienceSettings
 from gateway.resilience.stack import ResilienceRegistry, wrap
 from gateway.routing import RegionNotConnected, Route, RoutingTable, UnknownLogicalAddress
+from gateway.services.together import together
 from rules.facts import BookingFacts, ReasonFacts
 
 __all__ = ["Call", "SchedulingService"]
@@ -171,9 +174,12 @@ class SchedulingService:
         """Write one audit row on its own."""
         await self._record(event)
 
-    async def _record(self, event: AuditEvent) -> None:
+    async def _record(self, event: AuditEvent, also: Callable[[AsyncSession], Awaitable[None]] | None = None) -> None:
+        """The audit row in a transaction of its own, with whatever else the call writes (`also`)."""
         async with self.database.sessions.begin() as session:
             self.audit.add(session, event)
+            if also is not None:
+                await also(session)
 
     async def _audited(
         self,
@@ -183,8 +189,10 @@ class SchedulingService:
         care_unit: str | None,
         citizen: PersonalIdentity | None,
         booking_id: str | None = None,
+        also: Callable[[AsyncSession], Awaitable[None]] | None = None,
     ) -> T:
-        """Route, run, audit: exactly one audit row, also when the region fails."""
+        """Route, run, audit: exactly one audit row, also when the region fails; `also` writes what
+        a successful call records besides, in the audit row's transaction (one commit)."""
         self.permit(call, citizen)
         route, adapter = self.route(call)
         event = AuditEvent(call.contract, call.context, "OK", care_unit, citizen, booking_id)
@@ -194,7 +202,7 @@ class SchedulingService:
             failure = self._failure(route, exc)
             await self._record(replace(event, outcome="FAULT", detail=failure.kind.code))
             raise failure from exc
-        await self._record(event)
+        await self._record(event, also)
         return result
 
     async def _citizen_context(
@@ -204,8 +212,10 @@ class SchedulingService:
         the record of its calendar) and their live referrals."""
         if citizen is None:
             return None
-        bookings = await adapter.get_schedule(call.context, care_unit, citizen)
-        referrals = await self.referrals.facts_for(citizen, self.policy.clock())
+        bookings, referrals = await together(
+            adapter.get_schedule(call.context, care_unit, citizen),
+            self.referrals.facts_for(citizen, self.policy.clock()),
+        )
         return self.policy.citizen_facts(citizen, [b for b in bookings if not b.slot.is_open], referrals)
 
     def _search_citizen(self, call: Call, citizen: PersonalIdentity | None) -> PersonalIdentity | None:
@@ -229,9 +239,9 @@ class SchedulingService:
 
     async def time_types(self, call: Call, query: CatalogueQuery) -> list[TimeType]:
         async def run(route: Route, adapter: RegionAdapter) -> list[TimeType]:
-            found = await adapter.get_time_types(call.context, query)
-            citizen = await self._citizen_context(
-                call, adapter, query.care_unit, self._search_citizen(call, query.citizen)
+            found, citizen = await together(
+                adapter.get_time_types(call.context, query),
+                self._citizen_context(call, adapter, query.care_unit, self._search_citizen(call, query.citizen)),
             )
             return self.policy.visible_time_types(route.region_code, query.care_unit, citizen, found)
 
@@ -260,10 +270,13 @@ class SchedulingService:
 
     async def _bookable(self, call: Call, route: Route, adapter: RegionAdapter, query: SlotQuery) -> list[Timeslot]:
         """The region's free times, filtered to those this citizen may book now (a rebooking search
-        when the query names the booking being moved)."""
-        slots = await adapter.get_available_timeslots(call.context, query)
+        when the query names the booking being moved). The free times and what the rules need to
+        know of the citizen are asked for at the same time: neither depends on the other."""
         search_citizen = self._search_citizen(call, query.citizen)
-        citizen = await self._citizen_context(call, adapter, query.care_unit, search_citizen)
+        slots, citizen = await together(
+            adapter.get_available_timeslots(call.context, query),
+            self._citizen_context(call, adapter, query.care_unit, search_citizen),
+        )
         rebooking: BookingFacts | None = None
         if query.booking_id and citizen is not None:
             moving = await adapter.get_booking(call.context, query.care_unit, query.booking_id)
@@ -297,20 +310,24 @@ class SchedulingService:
     # ------------------------------------------------------------------ booked times
 
     async def schedule(self, call: Call, care_unit: HsaId, citizen: PersonalIdentity) -> list[Booking]:
-        async def run(route: Route, adapter: RegionAdapter) -> list[Booking]:
-            bookings = await adapter.get_schedule(call.context, care_unit, citizen)
-            async with self.database.sessions.begin() as session:
-                await self.engagements.seen(session, [b for b in bookings if b.citizen == citizen])
-            # Open invitations (no time yet) are not booked times: the contract leaves them out.
-            return [
-                self.policy.with_flags(
-                    route.region_code, b, await self._rebooking_count(route.region_code, b.booking_id)
-                )
-                for b in bookings
-                if b.citizen == citizen and not b.slot.is_open
-            ]
+        """The citizen's booked times at the unit, with what the rules let them do to each. The
+        engagement index learns of bookings made elsewhere; only entries it lacks are written,
+        with the call's audit row, so a read costs one commit."""
+        unindexed: list[Booking] = []
 
-        return await self._audited(call, run, care_unit=care_unit, citizen=citizen)
+        async def run(route: Route, adapter: RegionAdapter) -> list[Booking]:
+            bookings = [b for b in await adapter.get_schedule(call.context, care_unit, citizen) if b.citizen == citizen]
+            # Open invitations (no time yet) are not booked times: the contract leaves them out.
+            timed = [b for b in bookings if not b.slot.is_open]
+            async with self.database.sessions() as session:
+                counts = await self.ledger.rebooking_counts(session, route.region_code, [b.booking_id for b in timed])
+                unindexed.extend(await self.engagements.unrecorded(session, citizen, bookings))
+            return [self.policy.with_flags(route.region_code, b, counts.get(b.booking_id, 0)) for b in timed]
+
+        async def index(session: AsyncSession) -> None:
+            await self.engagements.seen(session, unindexed)
+
+        return await self._audited(call, run, care_unit=care_unit, citizen=citizen, also=index)
 
     async def booking(self, call: Call, care_unit: HsaId, booking_id: str) -> Booking:
         """One booking; BOOKING_NOT_FOUND when the region does not know it or it is someone else's."""
