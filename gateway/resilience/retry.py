@@ -9,12 +9,19 @@ full jitter (a uniform draw below the bound) so that callers of a recovering reg
 total deadline bounds the whole read: no wait is begun that would end past it, and the deadline is
 published (`call_deadline`) for `DeadlineAdapter`, the innermost layer, to cut an attempt that runs
 past it — as `RegionTimeout`, which the breaker counts.
+
+A caller that has budgeted the time itself can say that a timeout is final (`timeouts_are_final`):
+the national calendar gives each source a deadline and answers without a source that missed it
+(from its last good answer), so asking a source that just timed out again would only make the
+citizen wait longer for the same outcome.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TypeVar
 
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, wait_random_exponential
@@ -26,14 +33,29 @@ from gateway.resilience.deadline import call_deadline
 from gateway.resilience.decorator import AdapterDecorator
 from gateway.resilience.errors import RegionCircuitOpen
 
-__all__ = ["RetryingAdapter", "is_retryable"]
+__all__ = ["RetryingAdapter", "is_retryable", "timeouts_are_final"]
 
 T = TypeVar("T")
 
 log = logging.getLogger("tidbok.resilience.retry")
 
 
+_timeouts_final: ContextVar[bool] = ContextVar("tidbok_timeouts_final", default=False)
+
+
+@contextmanager
+def timeouts_are_final() -> Iterator[None]:
+    """Reads made inside the block are not retried after a timeout (other failures still are)."""
+    token = _timeouts_final.set(True)
+    try:
+        yield
+    finally:
+        _timeouts_final.reset(token)
+
+
 def is_retryable(exc: BaseException) -> bool:
+    if isinstance(exc, RegionTimeout) and _timeouts_final.get():
+        return False
     return isinstance(exc, RegionUnavailable | RegionTimeout) and not isinstance(exc, RegionCircuitOpen)
 
 

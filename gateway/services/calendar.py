@@ -22,6 +22,7 @@ from adapters.interface import RegionAdapter
 from gateway.audit import AuditEvent
 from gateway.resilience.clock import SystemClock
 from gateway.resilience.deadline import call_deadline
+from gateway.resilience.retry import timeouts_are_final
 from gateway.services.scheduling import Call, SchedulingService
 
 __all__ = ["NationalCalendar", "SourceStatus", "StatusCode"]
@@ -92,8 +93,9 @@ class NationalCalendar:
         self, adapter: RegionAdapter, context: RequestContext, unit: HsaId, citizen: PersonalIdentity
     ) -> list[Booking]:
         """One source, within its own deadline: the cut is made beneath the region's breaker, so
-        a hung region counts as a failure there and fails fast next time."""
-        with call_deadline(self.deadline, SystemClock()):
+        a hung region counts as a failure there and, once its breaker opens, fails fast. A source
+        that timed out is not asked again within the deadline: the answer goes out without it."""
+        with call_deadline(self.deadline, SystemClock()), timeouts_are_final():
             return await adapter.get_schedule(context, unit, citizen)
 
     def is_national(self, call: Call) -> bool:

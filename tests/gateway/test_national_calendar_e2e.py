@@ -47,7 +47,13 @@ def country(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Chain, l
             regions.append(Region(url, httpx.get(f"{url}/admin/seed", timeout=10).json()))
         table = {
             "adapters": [
-                {"name": f"r{county.code}", "kind": "rivta", "base_url": region.url, "timeout_seconds": 10}
+                {
+                    "name": f"r{county.code}",
+                    "kind": "rivta",
+                    "base_url": region.url,
+                    # the last region's calls time out well within the fan-out's deadline (see the last test)
+                    "timeout_seconds": 10 if county is not REGIONS[-1] else DEADLINE / 2,
+                }
                 for county, region in zip(REGIONS, regions, strict=True)
             ],
             "regions": [
@@ -181,6 +187,43 @@ def test_a_region_reports_a_booking_made_in_its_own_system(country: tuple[Chain,
     starts, records, _elapsed = national_schedule(chain, citizen)
     assert starts, "the national calendar now asks the unit the region named"
     assert records[unit.upper()].findtext(f"{{{HEADERS}}}statusCode") == "DataFromSource"
+
+
+def test_a_hung_region_is_asked_once_per_call_and_not_at_all_once_its_breaker_opens(
+    country: tuple[Chain, list[Region]],
+) -> None:
+    """No second attempt inside the fan-out's deadline (the answer goes out without the source),
+    and after the breaker's threshold of timeouts the region is left alone: its last good answer
+    stands in. (Kept last in this module: the region's breaker stays open for its recovery time.)"""
+    chain, regions = country
+    consumer = Consumer11(chain)
+    citizen = regions[0].free_citizens()[2]
+    hung = regions[20]
+    for region in (regions[19], hung):
+        unit = region.unit_offering("LAK30")
+        assert consumer.book(unit, citizen, consumer.free_slots(unit, citizen, "LAK30", days=10)[0]).ok
+    national_schedule(chain, citizen)  # a last good answer from both
+    threshold = chain.settings.resilience.breaker_failure_threshold
+    hung.set_faults(hang_rate=1.0, hang_seconds=20)
+    try:
+        for _ in range(threshold):
+            before = _calls(hung)
+            starts, records, _elapsed = national_schedule(chain, citizen)
+            assert _calls(hung) - before == 1, "a source that timed out is not asked again within the deadline"
+            assert len(starts) == 2
+        before = _calls(hung)
+        starts, records, _elapsed = national_schedule(chain, citizen)
+        assert _calls(hung) == before, "the breaker is open: the hung region is not asked"
+    finally:
+        hung.clear_faults()
+    assert len(starts) == 2, "its booking still shows, from the last good answer"
+    status = records[hung.units[0].upper()]
+    assert status.findtext(f"{{{HEADERS}}}statusCode") == "DataFromCacheSynchFailed"
+    assert records[regions[19].units[0].upper()].findtext(f"{{{HEADERS}}}statusCode") == "DataFromSource"
+
+
+def _calls(region: Region) -> int:
+    return int(httpx.get(f"{region.url}/admin/faults", timeout=10).json()["calls"])
 
 
 def official_schema_ei(name: str) -> etree.XMLSchema:

@@ -13,7 +13,7 @@ from gateway.resilience.clock import SystemClock
 from gateway.resilience.deadline import DeadlineAdapter, call_deadline, current_deadline
 from gateway.resilience.decorator import decorate
 from gateway.resilience.errors import RegionCircuitOpen
-from gateway.resilience.retry import RetryingAdapter
+from gateway.resilience.retry import RetryingAdapter, timeouts_are_final
 from tests.gateway.resilience.fakes import FakeAdapter, FakeClock, FakeConfirmingAdapter
 from tests.gateway.resilience.requests import READS, WRITES, call
 
@@ -170,3 +170,23 @@ async def test_each_read_publishes_its_deadline_and_writes_none() -> None:
         await call(adapter, "get_schedule")  # an earlier deadline already in force wins
     assert seen == [clock.t + 4.0, None, clock.t + 1.0]
     assert current_deadline() is None
+
+
+async def test_a_timeout_is_final_where_the_caller_says_so_and_other_failures_are_still_retried() -> None:
+    clock = FakeClock()
+    inner = FakeAdapter()
+    inner.fail_next(RegionTimeout("slow"))
+    adapter = retrying(inner, clock)
+    with timeouts_are_final(), pytest.raises(RegionTimeout):
+        await call(adapter, "get_schedule")
+    assert inner.count("get_schedule") == 1
+    assert clock.sleeps == []
+
+    inner.fail_next(RegionUnavailable("connection refused"))
+    with timeouts_are_final():
+        await call(adapter, "get_schedule")
+    assert inner.count("get_schedule") == 3
+
+    inner.fail_next(RegionTimeout("slow"))  # outside the block, a timed-out read is retried again
+    await call(adapter, "get_schedule")
+    assert inner.count("get_schedule") == 5
