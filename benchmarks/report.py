@@ -53,10 +53,16 @@ def verdicts(results: dict[str, Any]) -> list[tuple[str, str, str]]:
             hung = [r for r in fanout["rows"] if r["regions"] == 21 and r["scenario"] == "one hung"]
             if hung:
                 row = hung[0]
-                within = row["p99_ms"] <= row["deadline_s"] * 1000 * 1.05
+                slowest = row.get("max_ms", row["p99_ms"])
+                within = slowest <= row["deadline_s"] * 1000
                 out.append(
-                    ("21 regions, one hung: answered within the deadline", f"p99 {row['p99_ms']:.0f} ms", _met(within))
+                    ("21 regions, one hung: answered within the deadline", f"slowest {slowest:.0f} ms", _met(within))
                 )
+                if row.get("ratio_p50") is not None:
+                    ratio = row["ratio_p50"]
+                    out.append(
+                        ("21 regions, one hung: ≤ 1.3× the slowest healthy (p50)", f"{ratio:.2f}×", _met(ratio <= 1.3))
+                    )
             slow = [r for r in fanout["rows"] if r["regions"] == 21 and r["scenario"] == "one slow"]
             if slow and slow[0].get("ratio_p50") is not None:
                 ratio = slow[0]["ratio_p50"]
@@ -193,6 +199,7 @@ def table(results: dict[str, Any]) -> str:
                     f"{r['regions']} regions, {r['scenario']}",
                     _num(r["p50_ms"], 1),
                     _num(r["p99_ms"], 1),
+                    _num(r.get("max_ms"), 1),
                     _num(r.get("slowest_healthy_p50_ms"), 1),
                     _num(r.get("ratio_p50"), 2),
                     _num(r["items_mean"]),
@@ -203,7 +210,7 @@ def table(results: dict[str, Any]) -> str:
             parts.append(
                 _grid(
                     "Fan-out: GetSubjectOfCareSchedule at the national address",
-                    ["case", "p50 ms", "p99 ms", "slowest healthy p50", "ratio", "bookings", "deadline"],
+                    ["case", "p50 ms", "p99 ms", "max ms", "slowest healthy p50", "ratio", "bookings", "deadline"],
                     rows,
                 )
             )

@@ -64,6 +64,7 @@ ALL_REGIONS = (
 )
 GROWTH_TARGETS = (10, 100, 1000)
 FANOUT_SIZES = (1, 5, 21)
+HUNG_CALLS = 15
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +152,7 @@ def _figures(result: dict[str, Any]) -> dict[str, Any]:
         "p50_ms": round(latency["p50"], 2),
         "p90_ms": round(latency["p90"], 2),
         "p99_ms": round(latency["p99"], 2),
+        "max_ms": round(latency["max"], 2),
         "calls": latency["count"],
         "outcomes": result["outcomes"],
         "items_mean": None if result.get("items_mean") is None else round(result["items_mean"], 1),
@@ -369,7 +371,9 @@ def section_fanout(run: Run) -> None:
                         }
                     )["rounds"]
                 _log(f"fan-out: {size} regions, {scenario}")
-                calls = 3 if scenario == "one hung" else run.plan.fanout_rounds
+                # hung: enough calls to see both the first ones, which wait for the region's timeout,
+                # and those after its breaker opened (5 timeouts by default, per gateway worker)
+                calls = max(run.plan.fanout_rounds, HUNG_CALLS) if scenario == "one hung" else run.plan.fanout_rounds
                 through = run_loadgen(
                     _job(
                         run.gateway.port,
