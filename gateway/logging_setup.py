@@ -30,3 +30,11 @@ def configure_logging(level: str = "INFO") -> None:
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+    # httpx logs every region call at INFO (a line per call, several per consumer call); what the
+    # regions did is in the metrics and in the gateway's own lines. At DEBUG they are shown.
+    quiet = logging.DEBUG if root.level <= logging.DEBUG else logging.WARNING
+    for name in _CHATTY_CLIENT_LOGGERS:
+        logging.getLogger(name).setLevel(quiet)
+
+
+_CHATTY_CLIENT_LOGGERS = ("httpx", "httpcore")
