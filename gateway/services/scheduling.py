@@ -44,6 +44,7 @@ from adapters.identifiers import HsaId, PersonalIdentity, mask_personal_numbers
 from adapters.interface import ConfirmingAdapter, RegionAdapter
 from gateway.adapter_pool import AdapterPool
 from gateway.audit import AuditEvent, AuditLog
+from gateway.audit_writer import AuditWriter
 from gateway.db.database import Database
 from gateway.db.models import LedgerRow
 from gateway.engagement import EngagementIndex
@@ -116,6 +117,7 @@ class SchedulingService:
         self.idempotency = idempotency
         self.resilience = resilience
         self.resilience_settings = resilience_settings
+        self.audit_writer = AuditWriter(database, audit)
 
     # ------------------------------------------------------------------ plumbing
 
@@ -175,11 +177,14 @@ class SchedulingService:
         await self._record(event)
 
     async def _record(self, event: AuditEvent, also: Callable[[AsyncSession], Awaitable[None]] | None = None) -> None:
-        """The audit row in a transaction of its own, with whatever else the call writes (`also`)."""
+        """The audit row, committed before the call is answered: with whatever else the call
+        writes (`also`) in one transaction, or, alone, together with other calls' rows."""
+        if also is None:
+            await self.audit_writer.write(event)
+            return
         async with self.database.sessions.begin() as session:
             self.audit.add(session, event)
-            if also is not None:
-                await also(session)
+            await also(session)
 
     async def _audited(
         self,
@@ -189,10 +194,11 @@ class SchedulingService:
         care_unit: str | None,
         citizen: PersonalIdentity | None,
         booking_id: str | None = None,
-        also: Callable[[AsyncSession], Awaitable[None]] | None = None,
+        also: Callable[[], Callable[[AsyncSession], Awaitable[None]] | None] | None = None,
     ) -> T:
-        """Route, run, audit: exactly one audit row, also when the region fails; `also` writes what
-        a successful call records besides, in the audit row's transaction (one commit)."""
+        """Route, run, audit: exactly one audit row, also when the region fails; `also`, asked
+        after a successful run, names what the call writes besides, in the audit row's
+        transaction (one commit), or None when there is nothing."""
         self.permit(call, citizen)
         route, adapter = self.route(call)
         event = AuditEvent(call.contract, call.context, "OK", care_unit, citizen, booking_id)
@@ -202,7 +208,7 @@ class SchedulingService:
             failure = self._failure(route, exc)
             await self._record(replace(event, outcome="FAULT", detail=failure.kind.code))
             raise failure from exc
-        await self._record(event, also)
+        await self._record(event, also() if also is not None else None)
         return result
 
     async def _citizen_context(
@@ -327,7 +333,9 @@ class SchedulingService:
         async def index(session: AsyncSession) -> None:
             await self.engagements.seen(session, unindexed)
 
-        return await self._audited(call, run, care_unit=care_unit, citizen=citizen, also=index)
+        return await self._audited(
+            call, run, care_unit=care_unit, citizen=citizen, also=lambda: index if unindexed else None
+        )
 
     async def booking(self, call: Call, care_unit: HsaId, booking_id: str) -> Booking:
         """One booking; BOOKING_NOT_FOUND when the region does not know it or it is someone else's."""
