@@ -235,7 +235,9 @@ def table(results: dict[str, Any]) -> str:
         pids = list(memory["samples"][0]["rss_kib"])
         title = f"Worker RSS (MiB) over {memory['calls']} calls"
         if memory["calls"] < 100_000:
-            title += f" — FEWER than 100 000 ({'--quick' if memory['quick'] else 'time bound reached'})"
+            calls, planned = memory["calls"], memory.get("planned_calls", 100_000)
+            why = "--quick" if memory["quick"] else ("time bound reached" if calls < planned else "fewer planned")
+            title += f" — FEWER than 100 000 ({why})"
         parts.append(_grid(title, ["calls", *(f"worker {p}" for p in pids)], rows))
     soak = results.get("soak")
     if soak:

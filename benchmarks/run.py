@@ -488,6 +488,15 @@ def _worker_rss(gateway: Gateway) -> dict[str, int]:
     return {str(pid): rss_kib(pid) for pid in gateway.refresh_workers()}
 
 
+def memory_steps(calls: int, warmup: int) -> list[int]:
+    """The warm-up, then tenths (at least a warm-up's worth each) until `calls` in all."""
+    chunk = max(warmup, calls // 10)
+    steps = [min(warmup, calls)]
+    while sum(steps) < calls:
+        steps.append(min(chunk, calls - sum(steps)))
+    return steps
+
+
 def section_memory(run: Run) -> None:
     plan = run.plan
     citizens = [str(c["personal_number"]) for c in run.home.seed["citizens"]]
@@ -498,9 +507,7 @@ def section_memory(run: Run) -> None:
     samples: list[dict[str, Any]] = [{"calls": 0, "rss_kib": _worker_rss(run.gateway)}]
     deadline = time.monotonic() + plan.memory_seconds
     done = 0
-    chunk = max(plan.memory_warmup, plan.memory_calls // 10)
-    steps = [plan.memory_warmup] + [chunk] * ((plan.memory_calls - plan.memory_warmup) // chunk)
-    for step in steps:
+    for step in memory_steps(plan.memory_calls, plan.memory_warmup):
         left = deadline - time.monotonic()
         if left <= 0:
             break

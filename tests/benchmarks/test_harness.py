@@ -16,6 +16,7 @@ from lxml import etree
 from benchmarks import envelopes, report
 from benchmarks.envelopes import Slot
 from benchmarks.loadgen import percentile, summarise
+from benchmarks.run import memory_steps
 from benchmarks.traffic import Citizens, Held, Mix, fetch_slots, run_loadgen
 from contracts.catalogue import Generation, by_name
 from contracts.schemas import schema_for, validate
@@ -142,3 +143,11 @@ def test_the_report_renders_and_judges_the_targets() -> None:
     assert verdicts["GetAvailableTimeslots gateway ≥ 50 % of direct"] == "NOT met"
     assert verdicts["added latency p50 ≤ 2 ms at half load"] == "met"
     assert verdicts["added latency p99 ≤ 10 ms at half load"] == "NOT met"
+
+
+@pytest.mark.parametrize(("calls", "warmup"), [(100_000, 3_000), (5_000, 1_000), (2_500, 3_000), (12_345, 1_000)])
+def test_the_memory_section_plans_exactly_the_calls_asked_for(calls: int, warmup: int) -> None:
+    steps = memory_steps(calls, warmup)
+    assert sum(steps) == calls
+    assert steps[0] == min(warmup, calls) and all(step > 0 for step in steps)
+    assert len(steps) <= 12
