@@ -28,7 +28,7 @@ from benchmarks.cluster import fresh_database, start_gateway, start_simulators, 
 from benchmarks.envelopes import Request
 from benchmarks.traffic import BOOKABLE_TIME_TYPES, Citizens, fetch_slots, run_loadgen
 
-__all__ = ["main", "top_frames"]
+__all__ = ["main", "requests_for", "top_frames"]
 
 RESULTS = Path(__file__).resolve().parent / "results"
 _OURS = ("gateway/", "adapters/", "contracts/", "rules/")
@@ -54,7 +54,8 @@ def top_frames(folded: Path, limit: int = 40) -> list[tuple[float, str]]:
     return ranked[:limit]
 
 
-def _requests(call: str, port: int, seed: dict[str, object], unit: str) -> list[Request]:
+def requests_for(call: str, port: int, seed: dict[str, object], unit: str) -> list[Request]:
+    """The requests of one kind of call for the profiler and the CPU accounting."""
     citizens = Citizens(99, [])
     today = dt.date.today()
     start, end = today + dt.timedelta(days=3), today + dt.timedelta(days=16)
@@ -97,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         gateway = start_gateway(routing, database, workdir, workers=args.workers, region_timeout=5)
         stack.callback(gateway.process.stop)
         home = regions[0]
-        requests = _requests(args.call, home.port, home.seed, home.units[0])
+        requests = requests_for(args.call, home.port, home.seed, home.units[0])
         job = {
             "port": gateway.port,
             "requests": [r.job_entry() for r in requests],

@@ -173,7 +173,7 @@ class SchedulingService:
         return GatewayError(FaultKind.INTERNAL)
 
     async def record(self, event: AuditEvent) -> None:
-        """Write one audit row on its own."""
+        """The audit row of a call that writes nothing else (committed before this returns)."""
         await self._record(event)
 
     async def _record(self, event: AuditEvent, also: Callable[[AsyncSession], Awaitable[None]] | None = None) -> None:

@@ -5,7 +5,9 @@ and the report renders. Seconds, not minutes."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import random
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,7 @@ import pytest
 from lxml import etree
 
 from benchmarks import envelopes, report
+from benchmarks.cpu import cpu_seconds
 from benchmarks.envelopes import Slot
 from benchmarks.loadgen import percentile, summarise
 from benchmarks.run import memory_steps
@@ -151,3 +154,12 @@ def test_the_memory_section_plans_exactly_the_calls_asked_for(calls: int, warmup
     assert sum(steps) == calls
     assert steps[0] == min(warmup, calls) and all(step > 0 for step in steps)
     assert len(steps) <= 12
+
+
+def test_cpu_accounting_reads_a_process_cpu_time_from_proc() -> None:
+    before = cpu_seconds(os.getpid())
+    deadline = time.process_time() + 0.05
+    while time.process_time() < deadline:  # burn 50 ms of CPU, bounded
+        pass
+    after = cpu_seconds(os.getpid())
+    assert after - before >= 0.03  # /proc counts in clock ticks (10 ms)
