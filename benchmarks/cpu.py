@@ -14,14 +14,10 @@ can be compared by it (run each from its own checkout, one after the other).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
-from benchmarks.cluster import fresh_database, start_gateway, start_simulators, write_routing
-from benchmarks.profile import requests_for
+from benchmarks.profile import one_kind_of_call
 from benchmarks.traffic import run_loadgen
 
 __all__ = ["main"]
@@ -44,26 +40,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--direct", action="store_true", help="call the region itself, not the gateway")
     parser.add_argument("--database-url", default=os.environ.get("TIDBOK_BENCH_DATABASE_URL"))
     args = parser.parse_args(argv)
-    workdir = Path(tempfile.mkdtemp(prefix="tidbok-cpu-"))
-    regions = start_simulators(["01"], workdir)
-    with contextlib.ExitStack() as stack:
-        stack.callback(shutil.rmtree, workdir, ignore_errors=True)
-        for region in regions:
-            stack.callback(region.process.stop)
-        routing = write_routing(regions, workdir / "routing.yaml", timeout_seconds=5)
-        database = stack.enter_context(fresh_database(args.database_url, workdir))
-        gateway = start_gateway(routing, database, workdir, workers=args.workers, region_timeout=5)
-        stack.callback(gateway.process.stop)
-        home = regions[0]
-        requests = requests_for(args.call, home.port, home.seed, home.units[0])
-        job = {
-            "port": home.port if args.direct else gateway.port,
-            "requests": [r.job_entry() for r in requests],
-            "mode": "closed",
-            "concurrency": args.concurrency,
-            "order": "once" if args.call == "book" else "cycle",
-        }
-        run_loadgen({**job, "duration_s": 3.0})  # warm-up: WSDLs loaded, pools filled
+    with one_kind_of_call(
+        args.call,
+        workers=args.workers,
+        concurrency=args.concurrency,
+        database_url=args.database_url,
+        direct=args.direct,
+    ) as (job, home, gateway):
         processes = {"region": home.process.popen.pid}
         processes.update({f"worker {pid}": pid for pid in gateway.refresh_workers()})
         before = {name: cpu_seconds(pid) for name, pid in processes.items()}

@@ -21,14 +21,16 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from benchmarks import envelopes
-from benchmarks.cluster import fresh_database, start_gateway, start_simulators, write_routing
+from benchmarks.cluster import Gateway, Simulator, fresh_database, start_gateway, start_simulators, write_routing
 from benchmarks.envelopes import Request
 from benchmarks.traffic import BOOKABLE_TIME_TYPES, Citizens, fetch_slots, run_loadgen
 
-__all__ = ["main", "requests_for", "top_frames"]
+__all__ = ["main", "one_kind_of_call", "requests_for", "top_frames"]
 
 RESULTS = Path(__file__).resolve().parent / "results"
 _OURS = ("gateway/", "adapters/", "contracts/", "rules/")
@@ -74,6 +76,36 @@ def requests_for(call: str, port: int, seed: dict[str, object], unit: str) -> li
     return [envelopes.make_booking(s, c) for s, c in zip(slots, citizens.take(len(slots)), strict=True)]
 
 
+@contextlib.contextmanager
+def one_kind_of_call(
+    call: str, *, workers: int, concurrency: int, database_url: str | None, direct: bool = False
+) -> Iterator[tuple[dict[str, Any], Simulator, Gateway]]:
+    """Region 01 and the gateway started as `benchmarks/run` starts them, and the load generator's
+    closed-loop job for one kind of call (to the gateway, or with `direct` to the region), warmed
+    up: WSDLs loaded, pools filled. Everything is stopped and removed on leaving."""
+    workdir = Path(tempfile.mkdtemp(prefix=f"tidbok-{call}-"))
+    with contextlib.ExitStack() as stack:
+        stack.callback(shutil.rmtree, workdir, ignore_errors=True)
+        regions = start_simulators(["01"], workdir)
+        for region in regions:
+            stack.callback(region.process.stop)
+        routing = write_routing(regions, workdir / "routing.yaml", timeout_seconds=5)
+        database = stack.enter_context(fresh_database(database_url, workdir))
+        gateway = start_gateway(routing, database, workdir, workers=workers, region_timeout=5)
+        stack.callback(gateway.process.stop)
+        home = regions[0]
+        requests = requests_for(call, home.port, home.seed, home.units[0])
+        job: dict[str, Any] = {
+            "port": home.port if direct else gateway.port,
+            "requests": [r.job_entry() for r in requests],
+            "mode": "closed",
+            "concurrency": concurrency,
+            "order": "once" if call == "book" else "cycle",
+        }
+        run_loadgen({**job, "duration_s": 3.0})
+        yield job, home, gateway
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.profile", description=__doc__.splitlines()[0])
     parser.add_argument("--call", choices=("search", "schedule", "book"), default="search")
@@ -87,26 +119,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("py-spy is not installed: pip install -e '.[bench]'")
     out = RESULTS / f"profile-{time.strftime('%Y%m%dT%H%M%S')}-{args.call}"
     out.mkdir(parents=True, exist_ok=True)
-    workdir = Path(tempfile.mkdtemp(prefix="tidbok-profile-"))
-    regions = start_simulators(["01"], workdir)
-    with contextlib.ExitStack() as stack:
-        stack.callback(shutil.rmtree, workdir, ignore_errors=True)
-        for region in regions:
-            stack.callback(region.process.stop)
-        routing = write_routing(regions, workdir / "routing.yaml", timeout_seconds=5)
-        database = stack.enter_context(fresh_database(args.database_url, workdir))
-        gateway = start_gateway(routing, database, workdir, workers=args.workers, region_timeout=5)
-        stack.callback(gateway.process.stop)
-        home = regions[0]
-        requests = requests_for(args.call, home.port, home.seed, home.units[0])
-        job = {
-            "port": gateway.port,
-            "requests": [r.job_entry() for r in requests],
-            "mode": "closed",
-            "concurrency": args.concurrency,
-            "order": "once" if args.call == "book" else "cycle",
-        }
-        run_loadgen({**job, "duration_s": 3.0})  # warm-up: WSDLs loaded, pools filled
+    with one_kind_of_call(
+        args.call, workers=args.workers, concurrency=args.concurrency, database_url=args.database_url
+    ) as (job, _region, gateway):
         samplers = []
         for pid in gateway.refresh_workers():
             command = [py_spy, "record", "-p", str(pid), "-d", str(int(args.seconds)), "-r", "200", "-f", "raw"]

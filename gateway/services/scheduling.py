@@ -14,8 +14,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from adapters.domain import (
     SWEDISH_TIME,
     Actor,
@@ -176,15 +174,9 @@ class SchedulingService:
         """The audit row of a call that writes nothing else (committed before this returns)."""
         await self._record(event)
 
-    async def _record(self, event: AuditEvent, also: Callable[[AsyncSession], Awaitable[None]] | None = None) -> None:
-        """The audit row, committed before the call is answered: with whatever else the call
-        writes (`also`) in one transaction, or, alone, together with other calls' rows."""
-        if also is None:
-            await self.audit_writer.write(event)
-            return
-        async with self.database.sessions.begin() as session:
-            self.audit.add(session, event)
-            await also(session)
+    async def _record(self, event: AuditEvent) -> None:
+        """The audit row, committed (together with other calls' rows) before the call is answered."""
+        await self.audit_writer.write(event)
 
     async def _audited(
         self,
@@ -194,11 +186,8 @@ class SchedulingService:
         care_unit: str | None,
         citizen: PersonalIdentity | None,
         booking_id: str | None = None,
-        also: Callable[[], Callable[[AsyncSession], Awaitable[None]] | None] | None = None,
     ) -> T:
-        """Route, run, audit: exactly one audit row, also when the region fails; `also`, asked
-        after a successful run, names what the call writes besides, in the audit row's
-        transaction (one commit), or None when there is nothing."""
+        """Route, run, audit: exactly one audit row, also when the region fails."""
         self.permit(call, citizen)
         route, adapter = self.route(call)
         event = AuditEvent(call.contract, call.context, "OK", care_unit, citizen, booking_id)
@@ -208,7 +197,7 @@ class SchedulingService:
             failure = self._failure(route, exc)
             await self._record(replace(event, outcome="FAULT", detail=failure.kind.code))
             raise failure from exc
-        await self._record(event, also() if also is not None else None)
+        await self._record(event)
         return result
 
     async def _citizen_context(
@@ -317,9 +306,8 @@ class SchedulingService:
 
     async def schedule(self, call: Call, care_unit: HsaId, citizen: PersonalIdentity) -> list[Booking]:
         """The citizen's booked times at the unit, with what the rules let them do to each. The
-        engagement index learns of bookings made elsewhere; only entries it lacks are written,
-        with the call's audit row, so a read costs one commit."""
-        unindexed: list[Booking] = []
+        engagement index learns of bookings made elsewhere: only entries it lacks (or holds at
+        another time) are written, so a read that finds nothing new commits only its audit row."""
 
         async def run(route: Route, adapter: RegionAdapter) -> list[Booking]:
             bookings = [b for b in await adapter.get_schedule(call.context, care_unit, citizen) if b.citizen == citizen]
@@ -327,15 +315,13 @@ class SchedulingService:
             timed = [b for b in bookings if not b.slot.is_open]
             async with self.database.sessions() as session:
                 counts = await self.ledger.rebooking_counts(session, route.region_code, [b.booking_id for b in timed])
-                unindexed.extend(await self.engagements.unrecorded(session, citizen, bookings))
+                unindexed = await self.engagements.unrecorded(session, citizen, bookings)
+            if unindexed:
+                async with self.database.sessions.begin() as session:
+                    await self.engagements.seen(session, unindexed)
             return [self.policy.with_flags(route.region_code, b, counts.get(b.booking_id, 0)) for b in timed]
 
-        async def index(session: AsyncSession) -> None:
-            await self.engagements.seen(session, unindexed)
-
-        return await self._audited(
-            call, run, care_unit=care_unit, citizen=citizen, also=lambda: index if unindexed else None
-        )
+        return await self._audited(call, run, care_unit=care_unit, citizen=citizen)
 
     async def booking(self, call: Call, care_unit: HsaId, booking_id: str) -> Booking:
         """One booking; BOOKING_NOT_FOUND when the region does not know it or it is someone else's."""
